@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The lock order. A CPU holding a lock may take only locks listed below it.
+ * Every lock in Shale appears here; a new lock is added in its place.
+ *
+ *   1. xmalloc_lock      (hypervisor/mm/xmalloc.c)   small-object allocator
+ *   2. buddy->lock       (hypervisor/mm/buddy.c)     machine-frame allocator
+ *   3. console_lock      (hypervisor/printk.c)       serial output; leaf, taken
+ *                                                    with interrupts disabled
+ */
+#ifndef SHALE_LOCK_ORDER_H
+#define SHALE_LOCK_ORDER_H
+#endif

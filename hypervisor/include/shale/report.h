@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot report and the final `shale: summary {json}` line that
+ * tools/shale-run and the tests read (fields: DESIGN.md, "Domains and the
+ * launcher"). Runs: host root mode, boot CPU.
+ */
+#ifndef SHALE_REPORT_H
+#define SHALE_REPORT_H
+
+#include <shale/memmap.h>
+#include <shale/types.h>
+
+struct host_facts {
+	const char *vendor;          /* "svm", "vmx" or "none" */
+	unsigned int cpus_found;
+	unsigned int cpus_online;
+	u64 mem_total;               /* usable RAM in the memory map, bytes */
+	u64 mem_reserved[MEM_KINDS]; /* parts of it that are not free */
+	int cmdline_warnings;
+};
+
+extern struct host_facts host_facts;
+
+/* Prints the memory accounting line (after the allocator is up). */
+void report_memory(void);
+
+/* Prints the summary line; 'passed' is the run's verdict. */
+void report_summary(bool passed);
+
+#endif /* SHALE_REPORT_H */
