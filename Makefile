@@ -34,8 +34,13 @@ HV_ASM_SRCS := $(filter-out hypervisor/arch/x86/boot/trampoline.asm, \
 	$(shell find hypervisor -name '*.asm' | sort))
 HV_OBJS := $(HV_C_SRCS:%.c=$(BUILD)/%.o) $(HV_ASM_SRCS:%.asm=$(BUILD)/%.o)
 
-.PHONY: all deps run test unit integration clean fuzz bench
-all: $(HV_ELF)
+.PHONY: all deps run test unit integration clean fuzz bench guests
+all: $(HV_ELF) guests
+
+# Test kernels (tests/guests/guests.mk defines GUEST_ELFS and their rules).
+GUEST_ELFS :=
+-include tests/guests/guests.mk
+guests: $(GUEST_ELFS)
 
 $(GEN)/asm-offsets.inc: hypervisor/arch/x86/asm-offsets.c $(shell find hypervisor/include -name '*.h')
 	@mkdir -p $(dir $@)

@@ -200,20 +200,24 @@ static int parse_mb2(paddr_t pa)
 	return 0;
 }
 
-/* Loaders put the image's own path first on the command line (QEMU's
- * -kernel does; GRUB's multiboot1 does too). A first word with no '=' in it
- * is that path, not an option: drop it. */
-static void strip_image_path(char *cmdline)
+/* Multiboot loaders put the file's own path first on the command lines of
+ * the image and of each module (QEMU's -kernel and -initrd, GRUB). A first
+ * word with a '/' in it is that path, not an option: drop it. (Shale's
+ * options and module words never contain '/'; tools/shale-run always
+ * passes absolute paths.) */
+static void strip_loader_path(char *cmdline)
 {
-	size_t skip = 0, len = strlen(cmdline);
+	size_t end = 0, len = strlen(cmdline);
 
-	while (cmdline[skip] && cmdline[skip] != ' ' && cmdline[skip] != '=')
-		skip++;
-	if (cmdline[skip] == '=' || skip == 0)
+	while (cmdline[end] == ' ')
+		end++;
+	while (cmdline[end] && cmdline[end] != ' ')
+		end++;
+	if (!memchr(cmdline, '/', end))
 		return;
-	while (cmdline[skip] == ' ')
-		skip++;
-	memmove(cmdline, cmdline + skip, len - skip + 1);
+	while (cmdline[end] == ' ')
+		end++;
+	memmove(cmdline, cmdline + end, len - end + 1);
 }
 
 int multiboot_parse(u32 magic, paddr_t info)
@@ -226,13 +230,16 @@ int multiboot_parse(u32 magic, paddr_t info)
 	if (magic == MULTIBOOT1_BOOT_MAGIC) {
 		boot_info.protocol = 1;
 		rc = parse_mb1(info);
-		strip_image_path(boot_info.cmdline);
-		return rc;
-	}
-	if (magic == MULTIBOOT2_BOOT_MAGIC) {
+	} else if (magic == MULTIBOOT2_BOOT_MAGIC) {
 		boot_info.protocol = 2;
-		return parse_mb2(info);
+		rc = parse_mb2(info);
+	} else {
+		printk("shale: not started by a multiboot loader (magic 0x%x)\n",
+		       magic);
+		return -SH_EINVAL;
 	}
-	printk("shale: not started by a multiboot loader (magic 0x%x)\n", magic);
-	return -SH_EINVAL;
+	strip_loader_path(boot_info.cmdline);
+	for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+		strip_loader_path(boot_info.modules[i].cmdline);
+	return rc;
 }

@@ -146,6 +146,17 @@ NO_LIBCALLS char *strchr(const char *s, int c)
 	}
 }
 
+/* Finds the first byte (unsigned char)c in s[0..n), or NULL. */
+NO_LIBCALLS void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == (unsigned char)c)
+			return (void *)(p + i);
+	return NULL;
+}
+
 NO_LIBCALLS size_t sh_strlcpy(char *dst, const char *src, size_t size)
 {
 	size_t len = strlen(src);

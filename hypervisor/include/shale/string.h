@@ -19,6 +19,7 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+void *memchr(const void *s, int c, size_t n);
 
 /* Copies at most size-1 bytes of src into dst and NUL-terminates (size > 0).
  * Returns strlen(src), so a result >= size means dst was truncated. */
