@@ -6,7 +6,9 @@
  */
 #include <asm/percpu.h>
 #include <asm/smp.h>
+#include <asm/platform.h>
 #include <shale/bootinfo.h>
+#include <shale/domain.h>
 #include <shale/frames.h>
 #include <shale/json.h>
 #include <shale/printk.h>
@@ -78,9 +80,22 @@ static void summary_modules(struct json_out *j)
 	json_array_end(j);
 }
 
+void shale_finish(void)
+{
+	static u32 finishing;
+	bool passed;
+
+	if (__atomic_exchange_n(&finishing, 1, __ATOMIC_ACQ_REL))
+		return; /* another CPU is already reporting */
+	passed = host_facts.boot_ok && domains_all_passed();
+	report_memory();
+	report_summary(passed);
+	machine_exit(passed);
+}
+
 void report_summary(bool passed)
 {
-	static char buf[16384];
+	static char buf[65536];
 	struct json_out j;
 
 	json_init(&j, buf, sizeof(buf));
@@ -99,8 +114,7 @@ void report_summary(bool passed)
 	summary_cpus(&j);
 	summary_modules(&j);
 	json_s64(&j, "cmdline_warnings", host_facts.cmdline_warnings);
-	json_array_begin(&j, "domains");
-	json_array_end(&j);
+	domains_summary_json(&j);
 	json_object_end(&j);
 	if (j.overflow)
 		printk("shale: summary too long; truncated\n");

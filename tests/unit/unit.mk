@@ -30,3 +30,16 @@ test_memmap_SRCS := hypervisor/mm/memmap.c
 
 UNIT_TESTS += test_xmalloc
 test_xmalloc_SRCS := hypervisor/mm/xmalloc.c
+
+UNIT_TESTS += test_p2m
+test_p2m_SRCS := hypervisor/paging/p2m.c hypervisor/paging/p2m_audit.c
+$(BUILD)/unit/test_p2m: hypervisor/paging/p2m_pte.h
+
+UNIT_TESTS += test_guest_walk
+test_guest_walk_SRCS := hypervisor/paging/guest_walk.c \
+	hypervisor/paging/guest_walk_2.c hypervisor/paging/guest_walk_3.c \
+	hypervisor/paging/guest_walk_4.c
+# The walker's template and types header live beside it, outside the
+# include directories the generic rule watches.
+$(BUILD)/unit/test_guest_walk: hypervisor/paging/guest_walk_tmpl.h \
+	hypervisor/paging/guest_walk_types.h

@@ -10,6 +10,7 @@
 #include <asm/percpu.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
+#include <shale/vcpu.h>
 
 #define DEFINE(sym, val) __asm__ volatile("\n@@OFFSET@@ " #sym " %0" ::"i"(val))
 #define OFFSET(sym, type, member) DEFINE(sym, offsetof(type, member))
@@ -39,4 +40,23 @@ void asm_offsets(void)
 	OFFSET(TF_ERROR_CODE, struct trap_frame, error_code);
 	OFFSET(TF_RIP, struct trap_frame, rip);
 	DEFINE(TF_SIZE, sizeof(struct trap_frame));
+
+	OFFSET(REGS_RAX, struct cpu_regs, rax);
+	OFFSET(REGS_RCX, struct cpu_regs, rcx);
+	OFFSET(REGS_RDX, struct cpu_regs, rdx);
+	OFFSET(REGS_RBX, struct cpu_regs, rbx);
+	OFFSET(REGS_RSP, struct cpu_regs, rsp);
+	OFFSET(REGS_RBP, struct cpu_regs, rbp);
+	OFFSET(REGS_RSI, struct cpu_regs, rsi);
+	OFFSET(REGS_RDI, struct cpu_regs, rdi);
+	OFFSET(REGS_R8, struct cpu_regs, r8);
+	OFFSET(REGS_R9, struct cpu_regs, r9);
+	OFFSET(REGS_R10, struct cpu_regs, r10);
+	OFFSET(REGS_R11, struct cpu_regs, r11);
+	OFFSET(REGS_R12, struct cpu_regs, r12);
+	OFFSET(REGS_R13, struct cpu_regs, r13);
+	OFFSET(REGS_R14, struct cpu_regs, r14);
+	OFFSET(REGS_R15, struct cpu_regs, r15);
+	OFFSET(REGS_RIP, struct cpu_regs, rip);
+	OFFSET(REGS_RFLAGS, struct cpu_regs, rflags);
 }

@@ -16,11 +16,13 @@
 #include <shale/bootinfo.h>
 #include <shale/bug.h>
 #include <shale/cmdline.h>
+#include <shale/domain.h>
 #include <shale/errno.h>
 #include <shale/frames.h>
 #include <shale/hvm.h>
 #include <shale/printk.h>
 #include <shale/report.h>
+#include <shale/sched.h>
 
 #include "panic.h"
 #include "setup.h"
@@ -133,7 +135,6 @@ static bool all_cpus_ready(void)
 void start_shale(u32 magic, u32 info)
 {
 	struct percpu *bsp = &percpu[0];
-	bool ok;
 
 	serial_init();
 	traps_init();
@@ -174,7 +175,12 @@ void start_shale(u32 magic, u32 info)
 	printk("shale: cpus: %u of %u online\n", nr_cpus_online, nr_cpus_found);
 	wait_for_ticks();
 
-	ok = all_cpus_ready();
-	report_summary(ok);
-	machine_exit(ok);
+	host_facts.boot_ok = all_cpus_ready();
+	report_memory();
+
+	domains_build_all();
+	domains_start_all();
+	if (!domains_alive())
+		shale_finish();
+	sched_loop();
 }

@@ -16,6 +16,7 @@
 #include <shale/frames.h>
 #include <shale/hvm.h>
 #include <shale/printk.h>
+#include <shale/sched.h>
 #include <shale/string.h>
 
 #include "setup.h"
@@ -116,8 +117,5 @@ void ap_start(u64 cpu_index)
 	hostmap_cpu_setup();
 	percpu_load(p);
 	cpu_bring_up(p);
-	for (;;) {
-		irq_enable();
-		halt();
-	}
+	sched_loop();
 }

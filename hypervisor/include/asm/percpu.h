@@ -11,7 +11,10 @@
 #define ASM_PERCPU_H
 
 #include <asm/layout.h>
+#include <shale/spinlock.h>
 #include <shale/types.h>
+
+struct vcpu;
 
 struct tss64 {
 	u32 reserved0;
@@ -34,6 +37,13 @@ struct percpu {
 	void *stack;         /* bottom of the main stack (top = + size) */
 	void *ist_stack[3];  /* NMI, #DF, #MC */
 	mfn_t hvm_host_save; /* SVM host save area (VM_HSAVE_PA) */
+	mfn_t hvm_host_vmsave; /* SVM: host state for VMSAVE/VMLOAD */
+	u32 asid_next;       /* next guest ASID to hand out on this CPU */
+	u64 asid_generation; /* bumped (with a full flush) when ASIDs run out */
+	void *fpu_owner;     /* vCPU whose FPU/SSE state the CPU holds */
+	spinlock_t runq_lock;
+	struct vcpu *runq_head, *runq_tail; /* guarded by runq_lock */
+	struct vcpu *current; /* vCPU running on this CPU, or NULL */
 	u64 gdt[5] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 };
@@ -46,6 +56,12 @@ static inline struct percpu *this_cpu(void)
 
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
 	return p;
+}
+
+/* True once CPU 'c' has reached its idle loop. */
+static inline bool percpu_ready_cpu(unsigned int c)
+{
+	return c < MAX_CPUS && __atomic_load_n(&percpu[c].online, __ATOMIC_ACQUIRE);
 }
 
 /* Loads this CPU's GDT, TSS and GS base. 'p' must have stacks set. */

@@ -10,6 +10,14 @@
 #include <shale/types.h>
 
 struct percpu;
+struct vcpu;
+struct vm_exit;
+
+/* The state a vCPU starts in. */
+enum vcpu_boot_mode {
+	BOOT_PROTECTED32, /* flat 32-bit protected mode, paging off (multiboot) */
+	BOOT_LONG64,      /* flat 64-bit, identity-paged via cr3 */
+};
 
 struct hvm_ops {
 	const char *name; /* "svm" or "vmx": the summary's "vendor" */
@@ -20,6 +28,36 @@ struct hvm_ops {
 	void (*describe)(void);
 	/* Turns the extension on for the calling CPU. Returns 0 or -SH_E*. */
 	int (*cpu_enable)(struct percpu *p);
+
+	/* Allocates the vendor state for a vCPU. Returns 0 or -SH_ENOMEM. */
+	int (*vcpu_init)(struct vcpu *v);
+	void (*vcpu_fini)(struct vcpu *v);
+	/* Puts the vCPU in a boot state; registers come from v->regs. */
+	void (*vcpu_reset)(struct vcpu *v, enum vcpu_boot_mode mode);
+	/* Runs the guest until the next exit and decodes it into *e; v->regs,
+	 * v->cr[2] and (HAP) v->cr[3] are current afterwards. Called with
+	 * interrupts enabled; returns with them enabled. */
+	void (*run)(struct vcpu *v, struct vm_exit *e);
+	/* Recomputes what the hardware sees after common code changed
+	 * v->cr[n] (n = 0, 3, 4) or v->efer (n = 8). */
+	void (*update_guest_cr)(struct vcpu *v, unsigned int n);
+	/* Propagates v->pat to the guest's PAT. */
+	void (*update_guest_pat)(struct vcpu *v);
+	/* Current privilege level, and whether the guest runs 64-bit code. */
+	unsigned int (*cpl)(struct vcpu *v);
+	bool (*long_mode_code)(struct vcpu *v);
+	/* Code-segment base, and the address size of the code (2, 4, 8). */
+	u64 (*cs_base)(struct vcpu *v);
+	unsigned int (*addr_size)(struct vcpu *v);
+	/* Queues an exception for the next entry. */
+	void (*inject_exception)(struct vcpu *v, unsigned int vector,
+				 bool has_error, u32 error);
+	/* Sets the nested paging root (HAP) for the vCPU. */
+	void (*set_npt_root)(struct vcpu *v, mfn_t root);
+	/* Prints the vendor's view of the vCPU (crash reports). */
+	void (*dump)(struct vcpu *v);
+	/* Flushes the vCPU's guest TLB entries before its next entry. */
+	void (*flush_guest_tlb)(struct vcpu *v);
 };
 
 extern const struct hvm_ops svm_ops, vmx_ops;

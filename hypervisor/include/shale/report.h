@@ -17,6 +17,7 @@ struct host_facts {
 	u64 mem_total;               /* usable RAM in the memory map, bytes */
 	u64 mem_reserved[MEM_KINDS]; /* parts of it that are not free */
 	int cmdline_warnings;
+	bool boot_ok;                /* every CPU asked for is up with HVM on */
 };
 
 extern struct host_facts host_facts;
@@ -26,5 +27,10 @@ void report_memory(void);
 
 /* Prints the summary line; 'passed' is the run's verdict. */
 void report_summary(bool passed);
+
+/* Ends the run: memory line, summary, and the machine exit with the
+ * verdict (boot OK and every domain passed). Safe to call from any CPU;
+ * only the first call reports. */
+void shale_finish(void);
 
 #endif /* SHALE_REPORT_H */

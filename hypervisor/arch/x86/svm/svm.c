@@ -67,6 +67,11 @@ static int svm_cpu_enable(struct percpu *p)
 	wrmsr(MSR_VM_HSAVE_PA, mfn_to_paddr(p->hvm_host_save));
 	if (!(rdmsr(MSR_EFER) & EFER_SVME))
 		return -SH_EIO;
+	if (!mfn_x(p->hvm_host_vmsave)) {
+		p->hvm_host_vmsave = alloc_frames_zeroed(0);
+		if (mfn_eq(p->hvm_host_vmsave, INVALID_MFN))
+			return -SH_ENOMEM;
+	}
 	p->hvm_enabled = true;
 	return 0;
 }
@@ -76,4 +81,18 @@ const struct hvm_ops svm_ops = {
 	.probe = svm_probe,
 	.describe = svm_describe,
 	.cpu_enable = svm_cpu_enable,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_fini = svm_vcpu_fini,
+	.vcpu_reset = svm_vcpu_reset,
+	.run = svm_run,
+	.update_guest_cr = svm_update_guest_cr,
+	.cpl = svm_cpl,
+	.long_mode_code = svm_long_mode_code,
+	.cs_base = svm_cs_base,
+	.addr_size = svm_addr_size,
+	.inject_exception = svm_inject_exception,
+	.set_npt_root = svm_set_npt_root,
+	.update_guest_pat = svm_update_guest_pat,
+	.dump = svm_dump,
+	.flush_guest_tlb = svm_flush_guest_tlb,
 };

@@ -24,4 +24,27 @@ struct svm_caps {
 
 extern struct svm_caps svm_caps;
 
+struct vcpu;
+struct vm_exit;
+enum vcpu_boot_mode;
+
+/* The vCPU operations (svm_vcpu.c); see struct hvm_ops for contracts. */
+int svm_vcpu_init(struct vcpu *v);
+void svm_vcpu_fini(struct vcpu *v);
+void svm_vcpu_reset(struct vcpu *v, enum vcpu_boot_mode mode);
+void svm_run(struct vcpu *v, struct vm_exit *e);
+void svm_update_guest_cr(struct vcpu *v, unsigned int n);
+unsigned int svm_cpl(struct vcpu *v);
+bool svm_long_mode_code(struct vcpu *v);
+u64 svm_cs_base(struct vcpu *v);
+unsigned int svm_addr_size(struct vcpu *v);
+void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
+			  u32 error);
+void svm_set_npt_root(struct vcpu *v, mfn_t root);
+void svm_update_guest_pat(struct vcpu *v);
+void svm_dump(struct vcpu *v);
+void svm_flush_guest_tlb(struct vcpu *v);
+/* Drops any CPU's reference to a vCPU's FPU image (vCPU destruction). */
+void svm_forget_fpu(void *owner);
+
 #endif /* ARCH_X86_SVM_H */

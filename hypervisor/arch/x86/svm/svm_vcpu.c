@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SVM vCPUs: the VMCB each one runs from, its initial state, the run loop
+ * step (ASID, FPU, CLGI/VMRUN/STGI) and the decoding of #VMEXIT into a
+ * common struct vm_exit. Runs: host root mode.
+ * AMD APM vol. 2: 15.5 (VMRUN), 15.9-15.14 (intercepts), 15.16 (TLB and
+ * ASIDs), 15.20 (event injection), 15.25 (nested paging).
+ */
+#include <asm/cpu.h>
+#include <asm/msr-index.h>
+#include <asm/percpu.h>
+#include <shale/bug.h>
+#include <shale/domain.h>
+#include <shale/errno.h>
+#include <shale/frames.h>
+#include <shale/guest_walk.h>
+#include <shale/hvm.h>
+#include <shale/printk.h>
+#include <shale/spinlock.h>
+#include <shale/string.h>
+#include <shale/vcpu.h>
+#include <shale/vmexit.h>
+#include <shale/xmalloc.h>
+
+#include "svm.h"
+#include "vmcb.h"
+
+void svm_vmrun(u64 vmcb_pa, struct cpu_regs *regs, u64 host_vmsave_pa);
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	paddr_t vmcb_pa;
+	u64 pending_reinject; /* EXITINTINFO to deliver again, or 0 */
+	u8 fpu[512] __aligned(16); /* FXSAVE image */
+};
+
+/* One I/O and one MSR permission map for every vCPU: intercept all ports
+ * and all MSRs but those the hardware keeps per guest in the VMCB. */
+static paddr_t iopm_pa, msrpm_pa;
+static spinlock_t maps_lock = SPINLOCK_INIT;
+
+static void msrpm_passthrough(u8 *msrpm, u32 msr)
+{
+	u32 base = msr >= 0xc0010000 ? 0x1000 : msr >= 0xc0000000 ? 0x800 : 0;
+	u32 bit = (msr & 0x1fff) * 2;
+
+	msrpm[base + bit / 8] &= (u8)~(3u << (bit % 8));
+}
+
+static int permission_maps_init(void)
+{
+	static const u32 passthrough[] = {
+		MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR,
+		MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, 0x174, 0x175, 0x176,
+	};
+	mfn_t io, msr;
+	u8 *map;
+
+	spin_lock(&maps_lock);
+	if (iopm_pa) {
+		spin_unlock(&maps_lock);
+		return 0;
+	}
+	io = alloc_frames(2);
+	msr = alloc_frames(1);
+	if (mfn_eq(io, INVALID_MFN) || mfn_eq(msr, INVALID_MFN)) {
+		if (!mfn_eq(io, INVALID_MFN))
+			free_frames(io, 2);
+		if (!mfn_eq(msr, INVALID_MFN))
+			free_frames(msr, 1);
+		spin_unlock(&maps_lock);
+		return -SH_ENOMEM;
+	}
+	memset(mfn_to_virt(io), 0xff, 4 * PAGE_SIZE);
+	map = mfn_to_virt(msr);
+	memset(map, 0xff, 2 * PAGE_SIZE);
+	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough); i++)
+		msrpm_passthrough(map, passthrough[i]);
+	iopm_pa = mfn_to_paddr(io);
+	msrpm_pa = mfn_to_paddr(msr);
+	spin_unlock(&maps_lock);
+	return 0;
+}
+
+int svm_vcpu_init(struct vcpu *v)
+{
+	struct svm_vcpu *s;
+	mfn_t m;
+
+	if (permission_maps_init())
+		return -SH_ENOMEM;
+	s = xzalloc(sizeof(*s));
+	if (!s)
+		return -SH_ENOMEM;
+	m = alloc_frames_zeroed(0);
+	if (mfn_eq(m, INVALID_MFN)) {
+		xfree(s);
+		return -SH_ENOMEM;
+	}
+	s->vmcb = mfn_to_virt(m);
+	s->vmcb_pa = mfn_to_paddr(m);
+	/* The FPU image a CPU gets after FNINIT with SSE on (SDM 10.5.1). */
+	*(u16 *)&s->fpu[0] = 0x037f;       /* FCW */
+	*(u32 *)&s->fpu[24] = 0x1f80;      /* MXCSR */
+	*(u32 *)&s->fpu[28] = 0xffff;      /* MXCSR_MASK */
+	v->hvm_data = s;
+	v->asid_pcpu = -1;
+	return 0;
+}
+
+void svm_vcpu_fini(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->hvm_data;
+
+	if (!s)
+		return;
+	svm_forget_fpu(s);
+	free_frames(paddr_to_mfn(s->vmcb_pa), 0);
+	xfree(s);
+	v->hvm_data = NULL;
+}
+
+static struct vmcb *vmcb_of(struct vcpu *v)
+{
+	return ((struct svm_vcpu *)v->hvm_data)->vmcb;
+}
+
+static void seg_set(struct vmcb_seg *seg, u16 sel, u16 attrib, u32 limit)
+{
+	*seg = (struct vmcb_seg){ .sel = sel, .attrib = attrib, .limit = limit };
+}
+
+/* The intercepts every Shale guest runs with. */
+static void vmcb_init_control(struct vmcb_control *c)
+{
+	c->intercept_cr_write = (1u << 0) | (1u << 4); /* CR0, CR4 */
+	c->intercept_exceptions = 1u << 18;            /* #MC stays the host's */
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI |
+			     INTERCEPT_INIT | INTERCEPT_CPUID | INTERCEPT_HLT |
+			     INTERCEPT_INVD | INTERCEPT_INVLPGA |
+			     INTERCEPT_IOIO | INTERCEPT_MSR |
+			     INTERCEPT_TASK_SWITCH | INTERCEPT_FERR_FREEZE |
+			     INTERCEPT_SHUTDOWN;
+	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
+			     INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
+			     INTERCEPT_STGI | INTERCEPT_CLGI |
+			     INTERCEPT_SKINIT | INTERCEPT_XSETBV |
+			     INTERCEPT_MONITOR | INTERCEPT_MWAIT;
+	c->iopm_base_pa = iopm_pa;
+	c->msrpm_base_pa = msrpm_pa;
+	c->vintr = VINTR_MASKING;
+}
+
+void svm_vcpu_reset(struct vcpu *v, enum vcpu_boot_mode mode)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+	struct vmcb_save *s = &vmcb->save;
+
+	memset(vmcb, 0, sizeof(*vmcb));
+	vmcb_init_control(&vmcb->control);
+	if (mode == BOOT_LONG64) {
+		seg_set(&s->cs, 0x08, 0xa9b, 0xffffffff); /* L=1 */
+		v->cr[0] = CR0_PE | CR0_ET | CR0_PG | CR0_WP | CR0_NE;
+		v->cr[4] = CR4_PAE;
+		v->efer = EFER_LME | EFER_LMA;
+	} else {
+		seg_set(&s->cs, 0x08, 0xc9b, 0xffffffff); /* 32-bit, G, exec/read */
+		v->cr[0] = CR0_PE | CR0_ET;
+		v->cr[4] = 0;
+		v->efer = 0;
+	}
+	seg_set(&s->ds, 0x10, 0xc93, 0xffffffff);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	seg_set(&s->gdtr, 0, 0, 0xffff);
+	seg_set(&s->idtr, 0, 0, 0xffff);
+	seg_set(&s->ldtr, 0, 0x82, 0xffff);
+	seg_set(&s->tr, 0, 0x8b, 0xffff);
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	v->pat = 0x0007040600070406UL;
+	s->g_pat = v->pat;
+	v->regs.rflags = 0x2;
+	v->cr[2] = 0;
+	for (unsigned int n = 0; n <= 8; n += (n == 0 ? 3 : n == 3 ? 1 : 4))
+		hvm->update_guest_cr(v, n);
+}
+
+void svm_update_guest_cr(struct vcpu *v, unsigned int n)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+
+	/* With nested paging the hardware sees the guest's own values; the
+	 * shadow-paging mode will substitute its own here. */
+	switch (n) {
+	case 0:
+		s->cr0 = v->cr[0];
+		break;
+	case 3:
+		s->cr3 = v->cr[3];
+		break;
+	case 4:
+		s->cr4 = v->cr[4];
+		break;
+	case 8:
+		s->efer = v->efer | EFER_SVME; /* VMRUN requires SVME (15.5.1) */
+		break;
+	default:
+		BUG();
+	}
+}
+
+void svm_update_guest_pat(struct vcpu *v)
+{
+	vmcb_of(v)->save.g_pat = v->pat;
+}
+
+void svm_set_npt_root(struct vcpu *v, mfn_t root)
+{
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	c->np_enable = NP_ENABLE;
+	c->n_cr3 = mfn_to_paddr(root);
+}
+
+/* Gives the vCPU an ASID valid on this CPU (APM 15.16): unique among the
+ * vCPUs run here since the last full flush. */
+static void asid_assign(struct vcpu *v, struct percpu *p, struct vmcb *vmcb)
+{
+	if (v->asid_pcpu == (int)p->cpu && v->asid_generation == p->asid_generation &&
+	    p->asid_generation)
+		return;
+	if (p->asid_next == 0 || p->asid_next >= svm_caps.nr_asids) {
+		p->asid_generation++;
+		p->asid_next = 1;
+		vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	}
+	v->asid = p->asid_next++;
+	v->asid_generation = p->asid_generation;
+	v->asid_pcpu = (int)p->cpu;
+	vmcb->control.asid = v->asid;
+}
+
+void svm_flush_guest_tlb(struct vcpu *v)
+{
+	v->asid_generation = 0; /* a fresh ASID at the next entry */
+}
+
+/* Swaps the FPU/SSE register file between vCPUs sharing this CPU; the host
+ * itself never uses it (-mgeneral-regs-only). */
+static void fpu_switch(struct percpu *p, struct vcpu *v)
+{
+	struct svm_vcpu *next = v->hvm_data;
+
+	if (p->fpu_owner == next)
+		return;
+	if (p->fpu_owner)
+		__asm__ volatile("fxsave64 %0"
+				 : "=m"(((struct svm_vcpu *)p->fpu_owner)->fpu));
+	__asm__ volatile("fxrstor64 %0" ::"m"(next->fpu));
+	p->fpu_owner = next;
+}
+
+/* Called when a vCPU is destroyed: no CPU may keep a pointer to it. */
+void svm_forget_fpu(void *owner)
+{
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		__atomic_compare_exchange_n(&percpu[i].fpu_owner, &owner, NULL,
+					    false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST);
+}
+
+static void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e);
+
+void svm_run(struct vcpu *v, struct vm_exit *e)
+{
+	struct svm_vcpu *s = v->hvm_data;
+	struct vmcb *vmcb = s->vmcb;
+	struct percpu *p = this_cpu();
+
+	asid_assign(v, p, vmcb);
+	fpu_switch(p, v);
+	vmcb->save.rax = v->regs.rax;
+	vmcb->save.rsp = v->regs.rsp;
+	vmcb->save.rip = v->regs.rip;
+	vmcb->save.rflags = v->regs.rflags;
+	vmcb->save.cr2 = v->cr[2];
+	vmcb->control.tsc_offset = (u64)v->tsc_offset;
+	if (!vmcb->control.eventinj && s->pending_reinject)
+		vmcb->control.eventinj = s->pending_reinject;
+	s->pending_reinject = 0;
+
+	irq_disable();
+	__asm__ volatile("clgi" ::: "memory");
+	svm_vmrun(s->vmcb_pa, &v->regs, mfn_to_paddr(p->hvm_host_vmsave));
+	__asm__ volatile("stgi" ::: "memory");
+	irq_enable(); /* a pending host interrupt is taken here */
+
+	v->regs.rax = vmcb->save.rax;
+	v->regs.rsp = vmcb->save.rsp;
+	v->regs.rip = vmcb->save.rip;
+	v->regs.rflags = vmcb->save.rflags;
+	v->cr[2] = vmcb->save.cr2;
+	if (vmcb->control.np_enable & NP_ENABLE)
+		v->cr[3] = vmcb->save.cr3;
+	vmcb->control.tlb_control = 0;
+	vmcb->control.eventinj = 0;
+	/* An event the exit interrupted is delivered again (APM 15.7.2). */
+	if (vmcb->control.exitintinfo & EVENT_VALID)
+		s->pending_reinject = vmcb->control.exitintinfo;
+	svm_decode_exit(v, vmcb, e);
+}
+
+static void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e)
+{
+	u64 code = vmcb->control.exitcode, info1 = vmcb->control.exitinfo1;
+
+	memset(e, 0, sizeof(*e));
+	e->raw = code;
+	if (svm_caps.features & SVM_FEATURE_NRIPS)
+		e->next_rip = vmcb->control.next_rip;
+	switch (code) {
+	case SVM_EXIT_INTR:
+		e->reason = EXIT_INTR;
+		break;
+	case SVM_EXIT_NMI:
+		e->reason = EXIT_NMI;
+		break;
+	case SVM_EXIT_CPUID:
+		e->reason = EXIT_CPUID;
+		break;
+	case SVM_EXIT_MSR:
+		e->reason = info1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
+		break;
+	case SVM_EXIT_IOIO:
+		e->reason = EXIT_IO;
+		e->io.port = (u16)(info1 >> 16);
+		e->io.size = (info1 & IOIO_SZ32) ? 4 : (info1 & IOIO_SZ16) ? 2 : 1;
+		e->io.in = info1 & IOIO_TYPE_IN;
+		e->io.string = info1 & IOIO_STR;
+		e->io.rep = info1 & IOIO_REP;
+		e->next_rip = vmcb->control.exitinfo2; /* always given (15.10.2) */
+		break;
+	case SVM_EXIT_HLT:
+		e->reason = EXIT_HLT;
+		break;
+	case SVM_EXIT_VMMCALL:
+		e->reason = EXIT_HYPERCALL;
+		break;
+	case SVM_EXIT_INVLPG:
+		e->reason = EXIT_INVLPG;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		e->reason = EXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_PAUSE:
+		e->reason = EXIT_PAUSE;
+		break;
+	case SVM_EXIT_NPF:
+		e->reason = EXIT_NPF;
+		e->npf.gpa = vmcb->control.exitinfo2;
+		e->npf.error = (u32)info1;
+		e->npf.present = info1 & PFEC_PRESENT;
+		e->npf.write = info1 & PFEC_WRITE;
+		e->npf.fetch = info1 & PFEC_INSN;
+		break;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_XSETBV:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+		e->reason = EXIT_UD;
+		break;
+	case SVM_EXIT_INVALID:
+		e->reason = EXIT_INVALID_STATE;
+		break;
+	default:
+		if (code < SVM_EXIT_CR0_READ + 16) {
+			e->reason = EXIT_CR_READ;
+			e->cr.cr = (unsigned int)(code - SVM_EXIT_CR0_READ);
+		} else if (code >= SVM_EXIT_CR0_WRITE &&
+			   code < SVM_EXIT_CR0_WRITE + 16) {
+			e->reason = EXIT_CR_WRITE;
+			e->cr.cr = (unsigned int)(code - SVM_EXIT_CR0_WRITE);
+		} else if (code >= SVM_EXIT_EXCP_BASE &&
+			   code < SVM_EXIT_EXCP_BASE + 32) {
+			e->reason = EXIT_EXCEPTION;
+			e->exception.vector = (u32)(code - SVM_EXIT_EXCP_BASE);
+			e->exception.error = (u32)info1;
+			e->exception.cr2 = vmcb->control.exitinfo2;
+		} else {
+			e->reason = EXIT_OTHER;
+		}
+		break;
+	}
+}
+
+unsigned int svm_cpl(struct vcpu *v)
+{
+	return vmcb_of(v)->save.cpl;
+}
+
+bool svm_long_mode_code(struct vcpu *v)
+{
+	const struct vmcb_save *s = &vmcb_of(v)->save;
+
+	return (v->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)); /* CS.L */
+}
+
+u64 svm_cs_base(struct vcpu *v)
+{
+	return vmcb_of(v)->save.cs.base;
+}
+
+unsigned int svm_addr_size(struct vcpu *v)
+{
+	const struct vmcb_save *s = &vmcb_of(v)->save;
+
+	if (svm_long_mode_code(v))
+		return 8;
+	if (!(v->cr[0] & CR0_PE) || (s->rflags & (1u << 17)))
+		return 2; /* real or virtual-8086 mode */
+	return (s->cs.attrib & (1u << 10)) ? 4 : 2; /* CS.D */
+}
+
+void svm_inject_exception(struct vcpu *v, unsigned int vector,
+				 bool has_error, u32 error)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+	struct svm_vcpu *s = v->hvm_data;
+
+	s->pending_reinject = 0; /* the new fault replaces an interrupted event */
+	vmcb->control.eventinj = EVENT_VALID | EVENT_TYPE_EXCEPTION | vector |
+				 (has_error ? EVENT_ERROR_VALID : 0) |
+				 ((u64)error << 32);
+	v->stats.injected_exceptions++;
+}
+
+static void print_seg(const char *name, const struct vmcb_seg *sg)
+{
+	printk("  %s sel %04x attr %03x limit %08x base %016lx\n", name, sg->sel,
+	       sg->attrib, sg->limit, sg->base);
+}
+
+void svm_dump(struct vcpu *v)
+{
+	const struct vmcb *vmcb = vmcb_of(v);
+	const struct vmcb_save *s = &vmcb->save;
+
+	printk("  svm: exitcode %lx info1 %lx info2 %lx intinfo %lx cpl %u\n",
+	       vmcb->control.exitcode, vmcb->control.exitinfo1,
+	       vmcb->control.exitinfo2, vmcb->control.exitintinfo, s->cpl);
+	print_seg("cs", &s->cs);
+	print_seg("ss", &s->ss);
+	print_seg("ds", &s->ds);
+	print_seg("tr", &s->tr);
+	printk("  gdtr %016lx/%x idtr %016lx/%x efer %lx (hw %lx)\n", s->gdtr.base,
+	       s->gdtr.limit, s->idtr.base, s->idtr.limit, v->efer, s->efer);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A domain's statistics as JSON: the project's kvm_stat-> Exits by reason,
+ * nested-fault kinds, P2M entries by order, summed over the vCPUs.
+ * Runs: host root mode.
+ */
+#include <shale/domain.h>
+#include <shale/json.h>
+
+void domain_stats_snapshot(struct domain *d)
+{
+	struct vcpu_stats *t = &d->final_stats;
+
+	*t = (struct vcpu_stats){ 0 };
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		const struct vcpu_stats *s = &d->vcpus[i]->stats;
+
+		for (unsigned int r = 0; r < EXIT_NR; r++)
+			t->exits[r] += s->exits[r];
+		t->npf_mmio += s->npf_mmio;
+		t->npf_ro_write += s->npf_ro_write;
+		t->npf_invalid += s->npf_invalid;
+		t->io_unhandled += s->io_unhandled;
+		t->msr_gp += s->msr_gp;
+		t->injected_exceptions += s->injected_exceptions;
+	}
+	for (unsigned int o = 0; o < 3; o++)
+		d->final_p2m_leaves[o] = d->p2m.leaves[o];
+	d->final_p2m_tables = d->p2m.table_pages;
+	d->final_p2m_splits = d->p2m.splits;
+	d->final_vcpus = d->nr_vcpus;
+}
+
+void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
+{
+	const struct vcpu_stats *t = &d->final_stats;
+	u64 total = 0;
+
+	/* Live domains are summed now; dead ones kept their last snapshot-> */
+	if (d->state != DOMAIN_DEAD)
+		domain_stats_snapshot(d);
+	json_object_begin(j, key);
+	json_str(j, "result", domain_result_name(d->result));
+	json_u64(j, "vcpus", d->final_vcpus);
+	json_u64(j, "ram_kib", d->ram_bytes >> 10);
+	json_object_begin(j, "exits");
+	for (unsigned int r = 0; r < EXIT_NR; r++) {
+		total += t->exits[r];
+		if (t->exits[r])
+			json_u64(j, vm_exit_reason_name(r), t->exits[r]);
+	}
+	json_object_end(j);
+	json_u64(j, "exits_total", total);
+	json_object_begin(j, "npf");
+	json_u64(j, "mmio", t->npf_mmio);
+	json_u64(j, "ro_write", t->npf_ro_write);
+	json_u64(j, "invalid", t->npf_invalid);
+	json_object_end(j);
+	json_u64(j, "io_unhandled", t->io_unhandled);
+	json_u64(j, "msr_gp", t->msr_gp);
+	json_u64(j, "injected_exceptions", t->injected_exceptions);
+	json_object_begin(j, "p2m");
+	json_u64(j, "entries_4k", d->final_p2m_leaves[0]);
+	json_u64(j, "entries_2m", d->final_p2m_leaves[1]);
+	json_u64(j, "entries_1g", d->final_p2m_leaves[2]);
+	json_u64(j, "table_pages", d->final_p2m_tables);
+	json_u64(j, "splits", d->final_p2m_splits);
+	json_object_end(j);
+	json_object_end(j);
+}

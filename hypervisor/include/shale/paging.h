@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The paging interface: each domain has one struct paging_mode, fixed by
+ * hap= at creation (HAP: NPT/EPT; shadow). Common code calls it only through
+ * the inline wrappers below. Runs: host root mode.
+ */
+#ifndef SHALE_PAGING_H
+#define SHALE_PAGING_H
+
+#include <shale/guest_walk.h>
+#include <shale/types.h>
+#include <shale/vcpu.h>
+
+struct domain;
+
+struct paging_mode {
+	const char *name;
+	/* A guest #PF the hardware reported (shadow only). Returns 1 if it was
+	 * the guest's own fault (to be reflected), 0 if fixed. */
+	int (*page_fault)(struct vcpu *v, gva_t va, u32 pfec);
+	void (*invlpg)(struct vcpu *v, gva_t va);
+	/* Translates with the guest's tables; on a fault *pfec is the error
+	 * code the guest should get. Returns 0, -SH_EFAULT or -SH_EIO. */
+	int (*gva_to_gfn)(struct vcpu *v, gva_t va, u32 access, gfn_t *gfn,
+			  u32 *pfec);
+	/* The guest wrote CR3 (v->cr[3] holds the new value). */
+	void (*update_cr3)(struct vcpu *v);
+	/* CR0/CR4/EFER changed: recompute the vCPU's paging mode. */
+	void (*update_paging_modes)(struct vcpu *v);
+	unsigned int (*guest_levels)(struct vcpu *v);
+};
+
+extern const struct paging_mode hap_paging_mode;
+
+struct vm_exit;
+/* A nested page fault (HAP): devices, read-only memory, or a crash. */
+void hap_nested_fault(struct vcpu *v, const struct vm_exit *e);
+
+/* Chooses and sets up the domain's paging mode from d->cfg.hap. Returns 0,
+ * or -SH_EOPNOTSUPP if that mode is not available. */
+int paging_domain_init(struct domain *d);
+
+/* Fills a guest_paging description from the vCPU's registers. */
+void paging_vcpu_state(struct vcpu *v, struct guest_paging *gp);
+
+const struct paging_mode *domain_paging(const struct vcpu *v);
+
+/* Translates a guest-virtual address for an access of kind 'access'
+ * (PFEC_WRITE/USER/INSN). Returns 0, -SH_EFAULT (*pfec set) or -SH_EIO. */
+static inline int paging_gva_to_gfn(struct vcpu *v, gva_t va, u32 access,
+				    gfn_t *gfn, u32 *pfec)
+{
+	return domain_paging(v)->gva_to_gfn(v, va, access, gfn, pfec);
+}
+
+/* The guest executed INVLPG va (or the ROM asked for it). */
+static inline void paging_invlpg(struct vcpu *v, gva_t va)
+{
+	domain_paging(v)->invlpg(v, va);
+}
+
+/* The guest loaded CR3. */
+static inline void paging_update_cr3(struct vcpu *v)
+{
+	domain_paging(v)->update_cr3(v);
+}
+
+/* The guest changed CR0, CR4 or EFER in a way that may switch modes. */
+static inline void paging_update_paging_modes(struct vcpu *v)
+{
+	domain_paging(v)->update_paging_modes(v);
+}
+
+/* 0, 2, 3 or 4: the guest's current number of paging levels. */
+static inline unsigned int paging_guest_levels(struct vcpu *v)
+{
+	return domain_paging(v)->guest_levels(v);
+}
+
+#endif /* SHALE_PAGING_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The common exit handlers (one file per concern) and the helpers they
+ * share. Runs: host root mode, on the CPU running the vCPU.
+ */
+#ifndef SHALE_VMEXIT_HANDLERS_H
+#define SHALE_VMEXIT_HANDLERS_H
+
+#include <shale/vcpu.h>
+#include <shale/vmexit.h>
+
+#define X86_EXC_UD 6
+#define X86_EXC_GP 13
+#define X86_EXC_PF 14
+
+/* Dispatches one exit (vmexit.c). */
+void vmexit_handle(struct vcpu *v, struct vm_exit *e);
+
+/* Moves RIP past the intercepted instruction: to e->next_rip when the
+ * hardware told us, else by 'len' bytes (wrapping like the CPU in 16- and
+ * 32-bit code). */
+void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e, unsigned int len);
+
+/* Injects #GP(0), #UD, or #PF(error) at va. */
+void vcpu_inject_gp(struct vcpu *v);
+void vcpu_inject_ud(struct vcpu *v);
+void vcpu_inject_pf(struct vcpu *v, u64 va, u32 error);
+
+/* Reads up to 15 instruction bytes at CS:RIP into buf; returns how many
+ * could be read (0 after injecting the guest's #PF, or crashing it). */
+unsigned int vcpu_fetch_insn(struct vcpu *v, u8 buf[15]);
+
+void handle_msr(struct vcpu *v, const struct vm_exit *e, bool write);
+void handle_cr_write(struct vcpu *v, const struct vm_exit *e);
+void handle_hypercall(struct vcpu *v, const struct vm_exit *e);
+void handle_io(struct vcpu *v, const struct vm_exit *e);
+
+/* CR0/CR4/EFER writes as the architecture checks them (cr.c, msr.c):
+ * returns false after injecting #GP for a value the guest may not load. */
+bool vcpu_set_cr0(struct vcpu *v, u64 val);
+bool vcpu_set_cr4(struct vcpu *v, u64 val);
+bool vcpu_set_efer(struct vcpu *v, u64 val);
+
+#endif /* SHALE_VMEXIT_HANDLERS_H */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vCPU scheduler. Each physical CPU has a FIFO run queue; a vCPU runs
+ * until it halts, its domain dies, or its slice of SCHED_SLICE_TICKS local
+ * APIC timer ticks ends while another vCPU waits. A CPU with nothing to run
+ * sleeps in HLT until a tick or a wake-up IPI.
+ * Runs: host root mode, every CPU. Lock order: runq_lock is taken alone,
+ * never while holding a domain lock (see shale/lock-order.h).
+ */
+#include <asm/apic.h>
+#include <asm/cpu.h>
+#include <asm/percpu.h>
+#include <asm/platform.h>
+#include <asm/smp.h>
+#include <asm/traps.h>
+#include <shale/bug.h>
+#include <shale/domain.h>
+#include <shale/hvm.h>
+#include <shale/printk.h>
+#include <shale/report.h>
+#include <shale/sched.h>
+#include <shale/vmexit.h>
+
+void vmexit_handle(struct vcpu *v, struct vm_exit *e);
+
+void sched_assign(struct vcpu *v)
+{
+	static unsigned int next;
+
+	v->pcpu = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % nr_cpus_online;
+}
+
+void sched_kick(unsigned int pcpu)
+{
+	if (percpu_ready_cpu(pcpu) && pcpu != this_cpu()->cpu)
+		lapic_send_ipi(percpu[pcpu].apic_id, APIC_ICR_FIXED | VEC_WAKEUP);
+}
+
+/* Appends v to p's queue; p->runq_lock held. */
+static void runq_push(struct percpu *p, struct vcpu *v)
+{
+	v->runq_next = NULL;
+	if (p->runq_tail)
+		p->runq_tail->runq_next = v;
+	else
+		p->runq_head = v;
+	p->runq_tail = v;
+}
+
+/* Takes the first vCPU off p's queue, or NULL; p->runq_lock held. */
+static struct vcpu *runq_pop(struct percpu *p)
+{
+	struct vcpu *v = p->runq_head;
+
+	if (v) {
+		p->runq_head = v->runq_next;
+		if (!p->runq_head)
+			p->runq_tail = NULL;
+	}
+	return v;
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+	struct percpu *p = &percpu[v->pcpu];
+	bool queued = false;
+
+	spin_lock(&p->runq_lock);
+	if (v->state == VCPU_OFFLINE || v->state == VCPU_BLOCKED) {
+		v->state = VCPU_RUNNABLE;
+		runq_push(p, v);
+		queued = true;
+	}
+	spin_unlock(&p->runq_lock);
+	if (queued)
+		sched_kick(v->pcpu);
+}
+
+/* Runs v until it stops being runnable here or its slice ends. */
+static void run_slice(struct percpu *p, struct vcpu *v)
+{
+	struct vm_exit e;
+
+	v->slice_end = READ_ONCE(p->ticks) + SCHED_SLICE_TICKS;
+	while (!domain_is_dying(v->domain)) {
+		hvm->run(v, &e);
+		v->stats.exits[e.reason]++;
+		vmexit_handle(v, &e);
+		if (v->state != VCPU_RUNNING)
+			return;
+		if (READ_ONCE(p->ticks) >= v->slice_end && READ_ONCE(p->runq_head))
+			return;
+	}
+}
+
+void sched_loop(void)
+{
+	struct percpu *p = this_cpu();
+
+	for (;;) {
+		struct vcpu *v;
+		bool dead = false;
+
+		irq_disable();
+		spin_lock(&p->runq_lock);
+		v = runq_pop(p);
+		if (v)
+			v->state = VCPU_RUNNING;
+		spin_unlock(&p->runq_lock);
+		if (!v) {
+			/* STI's one-instruction shadow makes STI; HLT atomic:
+			 * a wake-up IPI cannot slip in between. */
+			__asm__ volatile("sti; hlt" ::: "memory");
+			continue;
+		}
+		irq_enable();
+		p->current = v;
+		run_slice(p, v);
+		p->current = NULL;
+
+		spin_lock(&p->runq_lock);
+		if (domain_is_dying(v->domain)) {
+			v->state = VCPU_DEAD;
+			dead = true;
+		} else if (v->state == VCPU_RUNNING) {
+			v->state = VCPU_RUNNABLE;
+			runq_push(p, v);
+		}
+		spin_unlock(&p->runq_lock);
+		if (dead)
+			domain_put_vcpu(v->domain);
+	}
+}

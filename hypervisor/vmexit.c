@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exit dispatch: one switch on the decoded reason, and the small handlers
+ * that need no file of their own (CPUID, HLT, shutdown, instructions the
+ * guest may not use). Runs: host root mode, on the vCPU's CPU.
+ */
+#include <asm/msr-index.h>
+#include <shale/errno.h>
+#include <shale/cpuid.h>
+#include <shale/domain.h>
+#include <shale/guest_mem.h>
+#include <shale/guest_walk.h>
+#include <shale/hvm.h>
+#include <shale/paging.h>
+#include <shale/printk.h>
+#include <shale/sched.h>
+#include <shale/vmexit_handlers.h>
+
+static const char *const reason_names[EXIT_NR] = {
+	[EXIT_INTR] = "intr", [EXIT_NMI] = "nmi", [EXIT_CPUID] = "cpuid",
+	[EXIT_MSR_READ] = "msr_read", [EXIT_MSR_WRITE] = "msr_write",
+	[EXIT_IO] = "io", [EXIT_HLT] = "hlt", [EXIT_HYPERCALL] = "hypercall",
+	[EXIT_CR_READ] = "cr_read", [EXIT_CR_WRITE] = "cr_write",
+	[EXIT_INVLPG] = "invlpg", [EXIT_NPF] = "npf",
+	[EXIT_EXCEPTION] = "exception", [EXIT_SHUTDOWN] = "shutdown",
+	[EXIT_UD] = "ud", [EXIT_PAUSE] = "pause",
+	[EXIT_INVALID_STATE] = "invalid_state", [EXIT_OTHER] = "other",
+};
+
+const char *vm_exit_reason_name(enum vm_exit_reason r)
+{
+	return r < EXIT_NR ? reason_names[r] : "?";
+}
+
+void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e, unsigned int len)
+{
+	u64 rip = e->next_rip ? e->next_rip : v->regs.rip + len;
+	unsigned int size = hvm->addr_size(v);
+
+	if (size == 4)
+		rip &= 0xffffffffUL;
+	else if (size == 2)
+		rip &= 0xffffUL;
+	v->regs.rip = rip;
+}
+
+void vcpu_inject_gp(struct vcpu *v)
+{
+	hvm->inject_exception(v, X86_EXC_GP, true, 0);
+}
+
+void vcpu_inject_ud(struct vcpu *v)
+{
+	hvm->inject_exception(v, X86_EXC_UD, false, 0);
+}
+
+void vcpu_inject_pf(struct vcpu *v, u64 va, u32 error)
+{
+	v->cr[2] = va;
+	hvm->inject_exception(v, X86_EXC_PF, true, error);
+}
+
+unsigned int vcpu_fetch_insn(struct vcpu *v, u8 buf[15])
+{
+	u64 base = hvm->cs_base(v), rip = v->regs.rip, fault_va = 0;
+	u32 access = PFEC_INSN | (hvm->cpl(v) == 3 ? PFEC_USER : 0), pfec = 0;
+	unsigned int n = 15;
+	int rc;
+
+	/* Do not cross into a page the instruction may not reach. */
+	rc = guest_virt_read(v, _gva(base + rip), buf, n, access, &pfec, &fault_va);
+	if (rc == -SH_EFAULT && fault_va != base + rip) {
+		n = (unsigned int)(fault_va - (base + rip));
+		rc = guest_virt_read(v, _gva(base + rip), buf, n, access, &pfec,
+				     &fault_va);
+	}
+	if (rc == -SH_EFAULT) {
+		vcpu_inject_pf(v, fault_va, pfec);
+		return 0;
+	}
+	if (rc) {
+		domain_crash(v->domain, v, "instruction fetch at %lx is not RAM",
+			     base + rip);
+		return 0;
+	}
+	return n;
+}
+
+static void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
+{
+	struct cpuid_regs r;
+
+	cpuid_guest(v, (u32)v->regs.rax, (u32)v->regs.rcx, &r);
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	vcpu_skip_insn(v, e, 2);
+}
+
+/* HLT: the vCPU gives its CPU up until an event wakes it. With interrupts
+ * off and every other vCPU of the domain idle too, nothing ever will: the
+ * domain is reported hung rather than left to the launcher's timeout. */
+static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
+{
+	struct domain *d = v->domain;
+	bool others_idle = true;
+
+	vcpu_skip_insn(v, e, 1);
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i] != v && (d->vcpus[i]->state == VCPU_RUNNING ||
+					 d->vcpus[i]->state == VCPU_RUNNABLE))
+			others_idle = false;
+	if (!(v->regs.rflags & (1u << 9)) && others_idle) {
+		domain_crash(d, v, "hung: every vCPU halted with interrupts off");
+		return;
+	}
+	v->state = VCPU_BLOCKED;
+}
+
+void vmexit_handle(struct vcpu *v, struct vm_exit *e)
+{
+	switch (e->reason) {
+	case EXIT_INTR:
+	case EXIT_NMI:
+	case EXIT_PAUSE:
+		break; /* the host took it; the guest just goes on */
+	case EXIT_CPUID:
+		handle_cpuid(v, e);
+		break;
+	case EXIT_MSR_READ:
+		handle_msr(v, e, false);
+		break;
+	case EXIT_MSR_WRITE:
+		handle_msr(v, e, true);
+		break;
+	case EXIT_IO:
+		handle_io(v, e);
+		break;
+	case EXIT_HLT:
+		handle_hlt(v, e);
+		break;
+	case EXIT_HYPERCALL:
+		handle_hypercall(v, e);
+		break;
+	case EXIT_CR_WRITE:
+		handle_cr_write(v, e);
+		break;
+	case EXIT_INVLPG:
+		paging_invlpg(v, _gva(0)); /* HAP: nothing; shadow decodes */
+		break;
+	case EXIT_NPF:
+		hap_nested_fault(v, e);
+		break;
+	case EXIT_UD:
+		vcpu_inject_ud(v);
+		break;
+	case EXIT_SHUTDOWN:
+		domain_crash(v->domain, v, "triple fault");
+		break;
+	case EXIT_INVALID_STATE:
+		domain_crash(v->domain, v, "the CPU refused the guest state (VMEXIT_INVALID)");
+		break;
+	default:
+		domain_crash(v->domain, v, "unexpected exit %s (0x%lx)",
+			     vm_exit_reason_name(e->reason), e->raw);
+		break;
+	}
+}
