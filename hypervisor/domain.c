@@ -24,6 +24,10 @@
 
 #include <asm/platform.h>
 
+/* Domain records outlive their domains (the summary reports them), so they
+ * live in the image rather than the allocator: once every domain is
+ * destroyed, the allocator's use is back to what it was before. */
+static struct domain domain_slots[MAX_DOMAINS];
 struct domain *domains[MAX_DOMAINS];
 unsigned int nr_domains;
 static unsigned int nr_alive;
@@ -237,9 +241,7 @@ void domains_build_all(void)
 			       MAX_DOMAINS);
 			break;
 		}
-		d = xzalloc(sizeof(*d));
-		if (!d)
-			panic("out of memory for domain structures");
+		d = &domain_slots[nr_domains];
 		d->id = nr_domains;
 		d->p2m.root = INVALID_MFN; /* nothing to free until p2m_init */
 		spin_lock_init(&d->lock);

@@ -35,6 +35,11 @@ static u64 used_bytes(void)
 		READ_ONCE(machine_frames.free_frames)) << PAGE_SHIFT;
 }
 
+void report_mark_before_domains(void)
+{
+	host_facts.mem_used_before_domains = used_bytes();
+}
+
 void report_memory(void)
 {
 	const u64 *r = host_facts.mem_reserved;
@@ -108,6 +113,8 @@ void report_summary(bool passed)
 	json_u64(&j, "mem_free_kib", free_bytes() >> 10);
 	json_object_begin(&j, "mem");
 	json_u64(&j, "used_kib", used_bytes() >> 10);
+	json_u64(&j, "used_before_domains_kib",
+		 host_facts.mem_used_before_domains >> 10);
 	for (unsigned int k = 0; k < MEM_KINDS; k++)
 		json_u64(&j, kind_keys[k], host_facts.mem_reserved[k] >> 10);
 	json_object_end(&j);

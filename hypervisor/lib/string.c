@@ -156,16 +156,3 @@ NO_LIBCALLS void *memchr(const void *s, int c, size_t n)
 			return (void *)(p + i);
 	return NULL;
 }
-
-NO_LIBCALLS size_t sh_strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t len = strlen(src);
-
-	if (size > 0) {
-		size_t n = len < size - 1 ? len : size - 1;
-
-		memcpy(dst, src, n);
-		dst[n] = '\0';
-	}
-	return len;
-}

@@ -26,7 +26,12 @@ void frames_boot_init(struct memmap *mm, paddr_t limit)
 {
 	u64 nr = MIN(memmap_usable_end(mm), limit) >> PAGE_SHIFT;
 	u64 bytes = nr * sizeof(struct frame_info);
-	paddr_t meta = memmap_alloc(mm, bytes, PAGE_SIZE, limit);
+	/* Below 1 GiB if it fits, where the image already broke the first
+	 * 1 GiB block: the others stay whole for guests' 1 GiB pages. */
+	paddr_t meta = memmap_alloc(mm, bytes, PAGE_SIZE, MIN(limit, 1UL << 30));
+
+	if (!meta)
+		meta = memmap_alloc(mm, bytes, PAGE_SIZE, limit);
 
 	if (!meta)
 		panic("no room for %lu KiB of frame metadata", bytes >> 10);

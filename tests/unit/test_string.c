@@ -22,7 +22,9 @@
 #define strcmp shs_strcmp
 #define strncmp shs_strncmp
 #define strchr shs_strchr
+#define memchr shs_memchr
 #include "../../hypervisor/lib/string.c"
+#include "../../hypervisor/lib/strlcpy.c"
 #undef memcpy
 #undef memmove
 #undef memset

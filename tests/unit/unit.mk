@@ -20,7 +20,7 @@ test_cmdline_SRCS := hypervisor/cmdline.c
 # cannot link it beside libc), so the source is a prerequisite, not a SRC.
 UNIT_TESTS += test_string
 test_string_SRCS :=
-$(BUILD)/unit/test_string: hypervisor/lib/string.c
+$(BUILD)/unit/test_string: hypervisor/lib/string.c hypervisor/lib/strlcpy.c
 
 UNIT_TESTS += test_buddy
 test_buddy_SRCS :=
@@ -43,3 +43,9 @@ test_guest_walk_SRCS := hypervisor/paging/guest_walk.c \
 # include directories the generic rule watches.
 $(BUILD)/unit/test_guest_walk: hypervisor/paging/guest_walk_tmpl.h \
 	hypervisor/paging/guest_walk_types.h
+
+UNIT_TESTS += test_domcfg
+test_domcfg_SRCS := hypervisor/domcfg.c hypervisor/lib/strlcpy.c
+
+UNIT_TESTS += test_uart
+test_uart_SRCS := hypervisor/dev/uart.c

@@ -49,11 +49,14 @@ mfn_t virt_to_mfn(const void *va)
 	return paddr_to_mfn(a - DIRECTMAP_BASE);
 }
 
-/* A zeroed page-table page from the early allocator (below 4 GiB, which the
- * boot tables already map at DIRECTMAP_BASE). */
+/* A zeroed page-table page from the early allocator: below 1 GiB if it can
+ * (the image already breaks that gigabyte, so 1 GiB blocks for guests stay
+ * whole), else below 4 GiB, which the boot tables map at DIRECTMAP_BASE. */
 static u64 *table_alloc(struct memmap *mm, paddr_t *pa)
 {
-	*pa = memmap_alloc(mm, PAGE_SIZE, PAGE_SIZE, SZ_4G);
+	*pa = memmap_alloc(mm, PAGE_SIZE, PAGE_SIZE, SZ_1G);
+	if (!*pa)
+		*pa = memmap_alloc(mm, PAGE_SIZE, PAGE_SIZE, SZ_4G);
 	if (!*pa)
 		panic("hostmap: no memory below 4 GiB for page tables");
 	memset(paddr_to_virt(*pa), 0, PAGE_SIZE);

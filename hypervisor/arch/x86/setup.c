@@ -177,6 +177,7 @@ void start_shale(u32 magic, u32 info)
 
 	host_facts.boot_ok = all_cpus_ready();
 	report_memory();
+	report_mark_before_domains();
 
 	domains_build_all();
 	domains_start_all();

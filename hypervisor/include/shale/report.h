@@ -17,10 +17,15 @@ struct host_facts {
 	u64 mem_total;               /* usable RAM in the memory map, bytes */
 	u64 mem_reserved[MEM_KINDS]; /* parts of it that are not free */
 	int cmdline_warnings;
-	bool boot_ok;                /* every CPU asked for is up with HVM on */
+	bool boot_ok;
+	u64 mem_used_before_domains; /* allocator use once boot is done */                /* every CPU asked for is up with HVM on */
 };
 
 extern struct host_facts host_facts;
+
+/* Records the allocator's use before any domain is built, so the summary
+ * shows whether destroyed domains gave everything back. */
+void report_mark_before_domains(void);
 
 /* Prints the memory accounting line (after the allocator is up). */
 void report_memory(void);

@@ -58,6 +58,8 @@ static void svm_describe(void)
 
 static int svm_cpu_enable(struct percpu *p)
 {
+	if (svm_permission_maps_init())
+		return -SH_ENOMEM;
 	if (mfn_eq(p->hvm_host_save, INVALID_MFN) || !mfn_x(p->hvm_host_save)) {
 		p->hvm_host_save = alloc_frames_zeroed(0);
 		if (mfn_eq(p->hvm_host_save, INVALID_MFN))

@@ -28,6 +28,9 @@ struct vcpu;
 struct vm_exit;
 enum vcpu_boot_mode;
 
+/* Allocates the shared I/O and MSR permission maps once (idempotent). */
+int svm_permission_maps_init(void);
+
 /* The vCPU operations (svm_vcpu.c); see struct hvm_ops for contracts. */
 int svm_vcpu_init(struct vcpu *v);
 void svm_vcpu_fini(struct vcpu *v);

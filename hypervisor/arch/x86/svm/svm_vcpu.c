@@ -35,7 +35,8 @@ struct svm_vcpu {
 };
 
 /* One I/O and one MSR permission map for every vCPU: intercept all ports
- * and all MSRs but those the hardware keeps per guest in the VMCB. */
+ * and all MSRs but those the hardware keeps per guest in the VMCB. Made
+ * when the first CPU enables SVM, kept for the life of the machine. */
 static paddr_t iopm_pa, msrpm_pa;
 static spinlock_t maps_lock = SPINLOCK_INIT;
 
@@ -47,7 +48,7 @@ static void msrpm_passthrough(u8 *msrpm, u32 msr)
 	msrpm[base + bit / 8] &= (u8)~(3u << (bit % 8));
 }
 
-static int permission_maps_init(void)
+int svm_permission_maps_init(void)
 {
 	static const u32 passthrough[] = {
 		MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR,
@@ -87,8 +88,6 @@ int svm_vcpu_init(struct vcpu *v)
 	struct svm_vcpu *s;
 	mfn_t m;
 
-	if (permission_maps_init())
-		return -SH_ENOMEM;
 	s = xzalloc(sizeof(*s));
 	if (!s)
 		return -SH_ENOMEM;
