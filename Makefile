@@ -96,6 +96,9 @@ unit: $(UNIT_BINS)
 deps:
 	tools/install-deps
 
+# The domains `make run` boots; override with DOMAINS="a.cfg b.cfg".
+DOMAINS ?= examples/hello.cfg examples/memory.cfg
+
 run: deps all
 	tools/shale-run --cpus 2 --mem 1G $(if $(GDB),--gdb) $(DOMAINS)
 
