@@ -6,6 +6,7 @@
  * Runs: host root mode and host unit tests.
  */
 #include <asm/msr-index.h>
+#include <shale/compiler.h>
 #include <shale/guest_walk.h>
 #include <shale/string.h>
 
@@ -42,4 +43,13 @@ int guest_walk(const struct guest_paging *gp, const struct guest_mem *mem,
 	memset(w, 0, sizeof(*w));
 	w->gpa = _gpa(gva_x(va) & 0xffffffffULL);
 	return 0;
+}
+
+bool guest_pae_pdpte_valid(const struct guest_paging *gp, u64 pdpte)
+{
+	unsigned int m = MIN(MAX(gp->maxphyaddr, 32u), 52u);
+	u64 rsvd = (1ULL << 1) | (1ULL << 2) | (0xfULL << 5) | (1ULL << 63) |
+		   (((1ULL << 63) - 1) & ~((1ULL << m) - 1));
+
+	return !(pdpte & 1) || !(pdpte & rsvd);
 }

@@ -112,11 +112,12 @@ static u64 gw_rsvd_bits(const struct gw_state *st, unsigned int level,
 		return GW_BITS(13 + (m - 32), 21);
 	}
 	if (GUEST_LEVELS == 3 && level == 3) {
-		/* PAE PDPTE: no XD, R/W, U/S, A, D or PS; bits 2:1 and 8:5 are
-		 * reserved. Hardware checks them when CR3 is loaded and
-		 * raises #GP then; Shale reports them as a reserved-bit #PF on
-		 * the access, which is what the guest can still be told. */
-		return rsvd | GW_XD | GW_BITS(5, 8) | GW_BITS(1, 2);
+		/* A PAE PDPTE is used from the PDPTE registers, whose reserved
+		 * bits the CPU checked when it loaded them (#GP on the MOV to
+		 * CR0/CR3/CR4, SDM 4.4.1; see guest_pae_pdpte_valid). A walk
+		 * never faults on them, even if the in-memory copy has changed
+		 * since (QEMU's TCG sets bit 5 there, for one). */
+		return 0;
 	}
 	if (!st->nxe)
 		rsvd |= GW_XD;

@@ -60,6 +60,11 @@ struct guest_walk {
 int guest_walk(const struct guest_paging *gp, const struct guest_mem *mem,
 	       gva_t va, u32 access, bool set_ad, struct guest_walk *w);
 
+/* The load-time check of one PAE PDPTE (SDM 4.4.1, table 4-8): a present
+ * PDPTE with any of bits 2:1, 8:5 or 63:maxphyaddr set makes the MOV to
+ * CR0/CR3/CR4 that loads it raise #GP. Walks do not check these bits. */
+bool guest_pae_pdpte_valid(const struct guest_paging *gp, u64 pdpte);
+
 /* 0 (paging off), 2, 3 or 4: the number of levels the guest's registers
  * select. */
 unsigned int guest_paging_levels(const struct guest_paging *gp);
