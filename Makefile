@@ -42,6 +42,10 @@ GUEST_ELFS :=
 -include tests/guests/guests.mk
 guests: $(GUEST_ELFS)
 
+# Linux guests: Debian kernels + busybox initramfs (guest-linux/README.md),
+# cached outside the clone.
+include guest-linux/guest-linux.mk
+
 $(GEN)/asm-offsets.inc: hypervisor/arch/x86/asm-offsets.c $(shell find hypervisor/include -name '*.h')
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -MF /dev/null -S -o $(GEN)/asm-offsets.s $<
@@ -107,6 +111,7 @@ integration: all
 
 test: deps
 	$(MAKE) all
+	$(MAKE) linux-guest-debian-amd64
 	$(MAKE) unit
 	$(MAKE) integration
 

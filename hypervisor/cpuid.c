@@ -3,8 +3,9 @@
  * What CPUID tells a guest: the host's answers filtered to the features
  * Shale supports for guests, the hypervisor bit, Shale's own leaves at
  * 0x40000000, and a per-vCPU APIC ID. Features that need emulation Shale
- * does not have yet (the local APIC, XSAVE, nested SVM, MTRRs, machine
- * checks) are hidden so that guests do not try them.
+ * does not have yet (XSAVE, nested SVM, MTRRs, machine checks) are hidden
+ * so that guests do not try them; the local APIC (xAPIC, x2APIC,
+ * TSC-deadline timer) is Shale's own model and always offered.
  * Runs: host root mode. Bits: AMD APM vol. 3 appendix E; Intel SDM vol. 2A
  * CPUID.
  */
@@ -15,18 +16,21 @@
 
 #include <shale-abi.h>
 
-/* Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH MMX
- * FXSR SSE SSE2. (No VME, MCE, APIC, MTRR, MCA, ACPI, HTT, ...) */
+/* Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE36 CLFSH
+ * MMX FXSR SSE SSE2. (No VME, MCE, MTRR, MCA, ACPI, HTT, ...) */
 #define L1_EDX_ALLOWED ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | \
-			(1u << 5) | (1u << 6) | (1u << 8) | (1u << 11) | \
+			(1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) | \
 			(1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | \
 			(1u << 19) | (1u << 23) | (1u << 24) | (1u << 25) | \
 			(1u << 26))
-/* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES
- * RDRAND (no MONITOR, VMX, XSAVE, OSXSAVE, AVX, x2APIC, TSC-deadline). */
+/* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 x2APIC MOVBE POPCNT
+ * TSC-deadline AES RDRAND (no MONITOR, VMX, XSAVE, OSXSAVE, AVX). x2APIC
+ * and TSC-deadline are Shale's own local APIC model, offered regardless of
+ * the host. */
 #define L1_ECX_ALLOWED ((1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | \
 			(1u << 19) | (1u << 20) | (1u << 22) | (1u << 23) | \
 			(1u << 25) | (1u << 30))
+#define L1_ECX_EMULATED ((1u << 21) | (1u << 24))
 #define L1_ECX_HYPERVISOR (1u << 31)
 /* Leaf 7.0 EBX: BMI1 SMEP BMI2 ERMS SMAP CLFLUSHOPT (no FSGSBASE, PKU...). */
 #define L7_EBX_ALLOWED ((1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) | \
@@ -71,7 +75,7 @@ void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		break;
 	case 1:
 		r->edx &= L1_EDX_ALLOWED;
-		r->ecx = (r->ecx & L1_ECX_ALLOWED) | L1_ECX_HYPERVISOR;
+		r->ecx = (r->ecx & L1_ECX_ALLOWED) | L1_ECX_EMULATED | L1_ECX_HYPERVISOR;
 		/* APIC ID = vCPU id, one logical processor per package. */
 		r->ebx = (r->ebx & 0x0000ffffu) | (1u << 16) | (v->id << 24);
 		break;

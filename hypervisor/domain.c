@@ -16,6 +16,7 @@
 #include <shale/devices.h>
 #include <shale/loader.h>
 #include <shale/paging.h>
+#include <shale/platform.h>
 #include <shale/printk.h>
 #include <shale/report.h>
 #include <shale/sched.h>
@@ -73,24 +74,49 @@ void domain_console_put(struct domain *d, char c)
 		console_flush(d);
 }
 
-/* Backs [0, bytes) of guest-physical memory with RAM, in the largest
- * naturally aligned pieces the allocator can give (1 GiB, 2 MiB, 4 KiB). */
-static int domain_populate_ram(struct domain *d, u64 bytes)
+unsigned int guest_ram_layout(u64 bytes, struct guest_ram_range out[2])
+{
+	out[0] = (struct guest_ram_range){ 0, MIN(bytes, GUEST_LOW_RAM_MAX) };
+	if (bytes <= GUEST_LOW_RAM_MAX)
+		return 1;
+	out[1] = (struct guest_ram_range){
+		GUEST_HIGH_RAM_BASE, GUEST_HIGH_RAM_BASE + bytes - GUEST_LOW_RAM_MAX
+	};
+	return 2;
+}
+
+/* Records a RAM block the domain owns, growing the array as needed. */
+static int domain_add_chunk(struct domain *d, mfn_t m, unsigned int order)
+{
+	if (d->nr_chunks == d->max_chunks) {
+		unsigned int more_max = d->max_chunks ? d->max_chunks * 2 : 64;
+		struct ram_chunk *more = xzalloc_array(more_max, sizeof(*more));
+
+		if (!more)
+			return -SH_ENOMEM;
+		if (d->chunks)
+			memcpy(more, d->chunks, d->nr_chunks * sizeof(*more));
+		xfree(d->chunks);
+		d->chunks = more;
+		d->max_chunks = more_max;
+	}
+	d->chunks[d->nr_chunks++] = (struct ram_chunk){ m, order };
+	return 0;
+}
+
+/* Backs guest frames [gfn, end) with RAM, in the largest naturally aligned
+ * pieces the allocator can give (1 GiB, 2 MiB, 4 KiB). */
+static int domain_populate_range(struct domain *d, u64 gfn, u64 end)
 {
 	static const unsigned int orders[] = { 18, 9, 0 };
-	u64 frames = bytes >> PAGE_SHIFT, gfn = 0;
 
-	d->max_chunks = 64;
-	d->chunks = xzalloc_array(d->max_chunks, sizeof(*d->chunks));
-	if (!d->chunks)
-		return -SH_ENOMEM;
-	while (gfn < frames) {
+	while (gfn < end) {
 		mfn_t m = INVALID_MFN;
 		unsigned int order = 0;
 
 		for (unsigned int i = 0; i < ARRAY_SIZE(orders); i++) {
 			order = orders[i];
-			if ((gfn & ((1UL << order) - 1)) || gfn + (1UL << order) > frames)
+			if ((gfn & ((1UL << order) - 1)) || gfn + (1UL << order) > end)
 				continue;
 			m = alloc_frames(order);
 			if (!mfn_eq(m, INVALID_MFN))
@@ -98,26 +124,29 @@ static int domain_populate_ram(struct domain *d, u64 bytes)
 		}
 		if (mfn_eq(m, INVALID_MFN))
 			return -SH_ENOMEM;
-		if (d->nr_chunks == d->max_chunks) {
-			struct ram_chunk *more =
-				xzalloc_array(d->max_chunks * 2, sizeof(*more));
-
-			if (!more) {
-				free_frames(m, order);
-				return -SH_ENOMEM;
-			}
-			memcpy(more, d->chunks, d->nr_chunks * sizeof(*more));
-			xfree(d->chunks);
-			d->chunks = more;
-			d->max_chunks *= 2;
+		if (domain_add_chunk(d, m, order)) {
+			free_frames(m, order);
+			return -SH_ENOMEM;
 		}
-		d->chunks[d->nr_chunks++] = (struct ram_chunk){ m, order };
 		/* Guest memory never shows what it held before. */
 		memset(mfn_to_virt(m), 0, PAGE_SIZE << order);
 		if (p2m_set_entry(&d->p2m, _gfn(gfn), m, order, p2m_ram_rw))
 			return -SH_ENOMEM;
 		gfn += 1UL << order;
 	}
+	return 0;
+}
+
+/* Backs the domain's RAM layout for 'bytes' of RAM. */
+static int domain_populate_ram(struct domain *d, u64 bytes)
+{
+	struct guest_ram_range r[2];
+	unsigned int n = guest_ram_layout(bytes, r);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (domain_populate_range(d, r[i].start >> PAGE_SHIFT,
+					  r[i].end >> PAGE_SHIFT))
+			return -SH_ENOMEM;
 	d->ram_bytes = bytes;
 	return 0;
 }
@@ -163,7 +192,9 @@ static void domain_fail(struct domain *d, const char *fmt, ...)
 	printk("shale: domain %s not built: %s\n", d->name, d->reason);
 }
 
-static int domain_create_vcpus(struct domain *d, const struct loaded_image *img)
+/* Creates the vCPUs in their power-on state (vCPU 0 is given its boot
+ * state by the loader afterwards; the others wait for a SIPI). */
+static int domain_create_vcpus(struct domain *d)
 {
 	for (unsigned int i = 0; i < d->cfg.vcpus; i++) {
 		struct vcpu *v = xzalloc(sizeof(*v));
@@ -177,9 +208,7 @@ static int domain_create_vcpus(struct domain *d, const struct loaded_image *img)
 		v->state = VCPU_OFFLINE;
 		d->vcpus[i] = v;
 		d->nr_vcpus++;
-		if (i == 0)
-			v->regs = img->regs;
-		hvm->vcpu_reset(v, img->mode);
+		hvm->vcpu_reset(v, BOOT_PROTECTED32);
 		hvm->set_npt_root(v, d->p2m.root);
 		sched_assign(v);
 	}
@@ -215,12 +244,17 @@ static void domain_build(struct domain *d, const struct boot_module *cfg_mod)
 	if (domain_populate_ram(d, d->cfg.memory_mib << 20))
 		return domain_fail(d, "not enough host memory for %lu MiB",
 				   d->cfg.memory_mib);
+	if (domain_create_vcpus(d))
+		return domain_fail(d, "out of memory for its vCPUs");
+	devices_init(d);
+	rc = platform_init(d);
+	if (rc)
+		return domain_fail(d, "platform devices: error %d", rc);
 	rc = loader_load(d, kernel, ramdisk, &img, err, sizeof(err));
 	if (rc)
 		return domain_fail(d, "kernel: %s", err);
-	if (domain_create_vcpus(d, &img))
-		return domain_fail(d, "out of memory for its vCPUs");
-	devices_init(d);
+	d->vcpus[0]->regs = img.regs;
+	hvm->vcpu_reset(d->vcpus[0], img.mode);
 	d->state = DOMAIN_RUNNING;
 	printk("shale: domain %s built: %s, %lu MiB, %u vCPU%s, %s paging\n",
 	       d->name, d->cfg.type == DOMAIN_PV ? "pv" : "hvm",
@@ -255,6 +289,7 @@ void domains_build_all(void)
 				xfree(d->vcpus[v]);
 			}
 			d->nr_vcpus = 0;
+			platform_fini(d);
 			domain_free_memory(d);
 		}
 	}
@@ -314,6 +349,21 @@ void domain_shutdown(struct domain *d, int code)
 	d->exit_code = code;
 	d->result = code == 0 ? RESULT_PASS : RESULT_FAIL;
 	sh_snprintf(d->reason, sizeof(d->reason), "guest exit code %d", code);
+	domain_begin_dying(d);
+}
+
+void domain_poweroff(struct domain *d, const char *how, bool reset)
+{
+	spin_lock(&d->lock);
+	console_flush(d);
+	spin_unlock(&d->lock);
+	if (d->state != DOMAIN_RUNNING)
+		return;
+	/* Shale does not restart domains: a reset ends one, but is not the
+	 * clean poweroff a passing guest does (Linux resets after a panic). */
+	d->exit_code = reset ? 1 : 0;
+	d->result = reset ? RESULT_FAIL : RESULT_PASS;
+	sh_snprintf(d->reason, sizeof(d->reason), "%s", how);
 	domain_begin_dying(d);
 }
 
@@ -387,6 +437,7 @@ static void domain_destroy(struct domain *d)
 		xfree(d->vcpus[i]);
 		d->vcpus[i] = NULL;
 	}
+	platform_fini(d);
 	domain_free_memory(d);
 	if (__atomic_sub_fetch(&nr_alive, 1, __ATOMIC_ACQ_REL) == 0)
 		shale_finish();

@@ -23,6 +23,7 @@ void domain_stats_snapshot(struct domain *d)
 		t->io_unhandled += s->io_unhandled;
 		t->msr_gp += s->msr_gp;
 		t->injected_exceptions += s->injected_exceptions;
+		t->injected_irqs += s->injected_irqs;
 	}
 	for (unsigned int o = 0; o < 3; o++)
 		d->final_p2m_leaves[o] = d->p2m.leaves[o];
@@ -59,6 +60,7 @@ void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
 	json_u64(j, "io_unhandled", t->io_unhandled);
 	json_u64(j, "msr_gp", t->msr_gp);
 	json_u64(j, "injected_exceptions", t->injected_exceptions);
+	json_u64(j, "injected_irqs", t->injected_irqs);
 	json_object_begin(j, "p2m");
 	json_u64(j, "entries_4k", d->final_p2m_leaves[0]);
 	json_u64(j, "entries_2m", d->final_p2m_leaves[1]);

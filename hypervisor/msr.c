@@ -12,9 +12,14 @@
 #include <shale/cpuid.h>
 #include <shale/hvm.h>
 #include <shale/paging.h>
+#include <shale/platform.h>
 #include <shale/vmexit_handlers.h>
 
 #define MSR_IA32_TSC 0x10
+/* AMD's northbridge configuration: Linux reads and writes it on every
+ * family-17h CPU without a fault handler (amd_bus_cpu_online). It reads as
+ * 0 and ignores writes, as KVM does. */
+#define MSR_AMD64_NB_CFG 0xc001001f
 
 bool vcpu_set_efer(struct vcpu *v, u64 val)
 {
@@ -58,6 +63,9 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_TSC:
 		*val = rdtsc() + (u64)v->tsc_offset;
 		return true;
+	case MSR_AMD64_NB_CFG:
+		*val = 0;
+		return true;
 	default:
 		return false;
 	}
@@ -77,6 +85,8 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 	case MSR_IA32_TSC:
 		v->tsc_offset = (s64)(val - rdtsc());
 		return true;
+	case MSR_AMD64_NB_CFG:
+		return true;
 	default:
 		return false;
 	}
@@ -86,7 +96,12 @@ void handle_msr(struct vcpu *v, const struct vm_exit *e, bool write)
 {
 	u32 msr = (u32)v->regs.rcx;
 	u64 val = ((v->regs.rdx & 0xffffffffUL) << 32) | (v->regs.rax & 0xffffffffUL);
-	bool ok = write ? msr_write(v, msr, val) : msr_read(v, msr, &val);
+	bool handled;
+	bool ok = write ? platform_msr_write(v, msr, val, &handled)
+			: platform_msr_read(v, msr, &val, &handled);
+
+	if (!handled)
+		ok = write ? msr_write(v, msr, val) : msr_read(v, msr, &val);
 
 	if (!ok) {
 		v->stats.msr_gp++;

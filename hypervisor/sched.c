@@ -16,6 +16,7 @@
 #include <shale/bug.h>
 #include <shale/domain.h>
 #include <shale/hvm.h>
+#include <shale/platform.h>
 #include <shale/printk.h>
 #include <shale/report.h>
 #include <shale/sched.h>
@@ -76,6 +77,25 @@ void vcpu_wake(struct vcpu *v)
 		sched_kick(v->pcpu);
 }
 
+/* Wakes the halted vCPUs homed on this CPU whose timers or interrupts are
+ * due (their devices cannot interrupt a CPU that is not running them). */
+static void wake_due_vcpus(struct percpu *p)
+{
+	for (unsigned int i = 0; i < nr_domains; i++) {
+		struct domain *d = domains[i];
+
+		if (READ_ONCE(d->state) != DOMAIN_RUNNING)
+			continue;
+		for (unsigned int j = 0; j < d->nr_vcpus; j++) {
+			struct vcpu *v = d->vcpus[j];
+
+			if (v->pcpu == p->cpu && READ_ONCE(v->state) == VCPU_BLOCKED &&
+			    platform_vcpu_wakeup_due(v))
+				vcpu_wake(v);
+		}
+	}
+}
+
 /* Runs v until it stops being runnable here or its slice ends. */
 static void run_slice(struct percpu *p, struct vcpu *v)
 {
@@ -83,9 +103,17 @@ static void run_slice(struct percpu *p, struct vcpu *v)
 
 	v->slice_end = READ_ONCE(p->ticks) + SCHED_SLICE_TICKS;
 	while (!domain_is_dying(v->domain)) {
+		if (!platform_prepare_entry(v)) {
+			v->state = VCPU_BLOCKED; /* waits for a SIPI */
+			return;
+		}
 		hvm->run(v, &e);
 		v->stats.exits[e.reason]++;
 		vmexit_handle(v, &e);
+		/* A host tick: halted vCPUs queued here may have timers due, and
+		 * they can only run if this one makes room. */
+		if (e.reason == EXIT_INTR)
+			wake_due_vcpus(p);
 		if (v->state != VCPU_RUNNING)
 			return;
 		if (READ_ONCE(p->ticks) >= v->slice_end && READ_ONCE(p->runq_head))
@@ -101,6 +129,7 @@ void sched_loop(void)
 		struct vcpu *v;
 		bool dead = false;
 
+		wake_due_vcpus(p);
 		irq_disable();
 		spin_lock(&p->runq_lock);
 		v = runq_pop(p);

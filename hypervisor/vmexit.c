@@ -12,6 +12,7 @@
 #include <shale/guest_walk.h>
 #include <shale/hvm.h>
 #include <shale/paging.h>
+#include <shale/platform.h>
 #include <shale/printk.h>
 #include <shale/sched.h>
 #include <shale/vmexit_handlers.h>
@@ -23,7 +24,7 @@ static const char *const reason_names[EXIT_NR] = {
 	[EXIT_CR_READ] = "cr_read", [EXIT_CR_WRITE] = "cr_write",
 	[EXIT_INVLPG] = "invlpg", [EXIT_NPF] = "npf",
 	[EXIT_EXCEPTION] = "exception", [EXIT_SHUTDOWN] = "shutdown",
-	[EXIT_UD] = "ud", [EXIT_PAUSE] = "pause",
+	[EXIT_UD] = "ud", [EXIT_PAUSE] = "pause", [EXIT_INTR_WINDOW] = "intr_window",
 	[EXIT_INVALID_STATE] = "invalid_state", [EXIT_OTHER] = "other",
 };
 
@@ -107,6 +108,8 @@ static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
 	bool others_idle = true;
 
 	vcpu_skip_insn(v, e, 1);
+	if (platform_vcpu_wakeup_due(v))
+		return; /* an interrupt is already waiting: HLT ends at once */
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i] != v && (d->vcpus[i]->state == VCPU_RUNNING ||
 					 d->vcpus[i]->state == VCPU_RUNNABLE))
@@ -125,6 +128,9 @@ void vmexit_handle(struct vcpu *v, struct vm_exit *e)
 	case EXIT_NMI:
 	case EXIT_PAUSE:
 		break; /* the host took it; the guest just goes on */
+	case EXIT_INTR_WINDOW:
+		hvm->set_intr_window(v, false); /* delivery happens at entry */
+		break;
 	case EXIT_CPUID:
 		handle_cpuid(v, e);
 		break;

@@ -5,6 +5,7 @@
  */
 #include <shale/devices.h>
 #include <shale/domain.h>
+#include <shale/platform.h>
 #include <shale/uart.h>
 
 static void com1_tx(void *ctx, u8 byte)
@@ -12,17 +13,24 @@ static void com1_tx(void *ctx, u8 byte)
 	domain_console_put(ctx, (char)byte);
 }
 
+#define COM1_IRQ 4
+
+/* COM1's registers, then its interrupt line (IRQ4) as the UART now drives
+ * it: Linux's 8250 driver sends user-space output on THRE interrupts. */
 static void com1_io(struct vcpu *v, u16 port, unsigned int size, bool write,
 		    u32 *val)
 {
 	struct domain *d = v->domain;
+	bool irq;
 
 	spin_lock(&d->lock);
 	if (write)
 		uart_write(&d->com1, port - COM1_BASE, (u8)*val);
 	else
 		*val = uart_read(&d->com1, port - COM1_BASE);
+	irq = uart_irq_pending(&d->com1) && (d->com1.mcr & 0x08); /* OUT2 gates it */
 	spin_unlock(&d->lock);
+	platform_set_irq(d, COM1_IRQ, irq);
 }
 
 /* QEMU's isa-debug-exit convention: the value written is the exit code

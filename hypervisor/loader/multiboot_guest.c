@@ -61,7 +61,8 @@ static int place(struct load_ctx *c, u64 gpa, u64 off, u64 filesz, u64 memsz)
 
 	if (filesz > memsz || off > c->size || filesz > c->size - off)
 		return FAIL(c, "segment at file offset 0x%lx runs past the image", off);
-	if (gpa < 0x100000 || gpa + memsz < gpa || gpa + memsz > c->d->ram_bytes)
+	if (gpa < 0x100000 || gpa + memsz < gpa ||
+	    gpa + memsz > MIN(c->d->ram_bytes, GUEST_LOW_RAM_MAX))
 		return FAIL(c, "segment [0x%lx, 0x%lx) is outside guest RAM above 1 MiB",
 			    gpa, gpa + memsz);
 	if (guest_phys_write(c->d, _gpa(gpa), c->image + off, filesz))
@@ -166,30 +167,34 @@ static int write_info(struct load_ctx *c, const struct boot_module *ramdisk)
 	static u8 block[MB1_INFO_SIZE]; /* domains are built one at a time */
 	struct mb1_info *info = (void *)block;
 	struct mb1_mmap *mm = (void *)(block + sizeof(*info));
-	struct mb1_module *mod = (void *)(mm + 3);
+	struct mb1_module *mod = (void *)(mm + 4);
+	struct guest_ram_range ram[2];
+	unsigned int nr_ram = guest_ram_layout(d->ram_bytes, ram);
 	char *strings = (char *)(mod + 1);
 	size_t cmd_len = strlen(d->cfg.cmdline);
 
-	BUILD_BUG_ON(sizeof(*info) + 3 * sizeof(*mm) + sizeof(*mod) +
+	BUILD_BUG_ON(sizeof(*info) + 4 * sizeof(*mm) + sizeof(*mod) +
 		     DOMCFG_CMDLINE_MAX + 1 + 16 > MB1_INFO_SIZE);
 	memset(block, 0, sizeof(block));
 	info->flags = (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9);
 	info->mem_lower = LOW_RAM_END >> 10;
-	info->mem_upper = (u32)((d->ram_bytes - 0x100000) >> 10);
+	info->mem_upper = (u32)((ram[0].end - 0x100000) >> 10);
 	mm[0] = (struct mb1_mmap){ 20, 0, LOW_RAM_END, 1 };
 	mm[1] = (struct mb1_mmap){ 20, 0xf0000, 0x10000, 2 };
-	mm[2] = (struct mb1_mmap){ 20, 0x100000, d->ram_bytes - 0x100000, 1 };
+	mm[2] = (struct mb1_mmap){ 20, 0x100000, ram[0].end - 0x100000, 1 };
+	if (nr_ram == 2)
+		mm[3] = (struct mb1_mmap){ 20, ram[1].start, ram[1].end - ram[1].start, 1 };
 	info->mmap_addr = (u32)(MB1_INFO_GPA + ((u8 *)mm - block));
-	info->mmap_length = 3 * sizeof(*mm);
+	info->mmap_length = (2 + nr_ram) * sizeof(*mm);
 	memcpy(strings, d->cfg.cmdline, cmd_len + 1);
 	info->cmdline = (u32)(MB1_INFO_GPA + ((u8 *)strings - block));
 	memcpy(strings + cmd_len + 1, "Shale", 6);
 	info->boot_loader_name = info->cmdline + (u32)cmd_len + 1;
 	if (ramdisk) {
 		u64 size = ramdisk->end - ramdisk->start;
-		u64 at = ALIGN_DOWN(d->ram_bytes - size, PAGE_SIZE);
+		u64 at = ALIGN_DOWN(ram[0].end - size, PAGE_SIZE);
 
-		if (size > d->ram_bytes || at < ALIGN_UP(c->image_end, PAGE_SIZE))
+		if (size > ram[0].end || at < ALIGN_UP(c->image_end, PAGE_SIZE))
 			return FAIL(c, "ramdisk of %lu bytes does not fit above the kernel",
 				    size);
 		if (guest_phys_write(d, _gpa(at), paddr_to_virt(ramdisk->start), size))
@@ -206,9 +211,9 @@ static int write_info(struct load_ctx *c, const struct boot_module *ramdisk)
 	return 0;
 }
 
-int loader_load(struct domain *d, const struct boot_module *kernel,
-		const struct boot_module *ramdisk, struct loaded_image *img,
-		char *err, size_t err_size)
+int loader_load_multiboot(struct domain *d, const struct boot_module *kernel,
+			  const struct boot_module *ramdisk,
+			  struct loaded_image *img, char *err, size_t err_size)
 {
 	struct load_ctx c = {
 		.d = d, .image = paddr_to_virt(kernel->start),
@@ -220,8 +225,8 @@ int loader_load(struct domain *d, const struct boot_module *kernel,
 	u32 entry = 0;
 	int rc;
 
-	if (d->ram_bytes > (4UL << 30) || d->ram_bytes < (2UL << 20))
-		return FAIL(&c, "a multiboot guest needs 2 MiB to 4 GiB of RAM");
+	if (d->ram_bytes < (2UL << 20))
+		return FAIL(&c, "a multiboot guest needs at least 2 MiB of RAM");
 	h = find_header(&c, &header_off);
 	if (!h)
 		return FAIL(&c, "no multiboot header in the first 8 KiB");

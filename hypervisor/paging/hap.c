@@ -14,6 +14,7 @@
 #include <shale/guest_walk.h>
 #include <shale/hvm.h>
 #include <shale/paging.h>
+#include <shale/platform.h>
 #include <shale/vmexit_handlers.h>
 
 /* The walker's view of guest memory: the domain's RAM (and ROM) only. */
@@ -98,8 +99,9 @@ void hap_nested_fault(struct vcpu *v, const struct vm_exit *e)
 		return;
 	case p2m_mmio:
 		v->stats.npf_mmio++;
-		domain_crash(d, v, "MMIO access at 0x%lx: no device emulated there",
-			     e->npf.gpa);
+		if (!platform_mmio(v, e))
+			domain_crash(d, v, "MMIO access at 0x%lx: no device or "
+				     "instruction Shale emulates there", e->npf.gpa);
 		return;
 	default:
 		v->stats.npf_invalid++;

@@ -6,12 +6,12 @@
 
 GUEST_DIR   := tests/guests
 GUEST_OUT   := $(BUILD)/tests/guests
-GUEST_NAMES := hello memory paging triple
+GUEST_NAMES := hello memory paging triple cpu smp
 
 GUEST_CFLAGS := -m32 -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic \
 	-fno-stack-protector -nostdlib -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -fno-common -mgeneral-regs-only \
-	-Wall -Wextra -Werror -I$(GUEST_DIR)/lib -MMD -MP
+	-Wall -Wextra -Werror -I$(GUEST_DIR)/lib -Iabi -MMD -MP
 GUEST_NASMFLAGS := -f elf32 -g -F dwarf
 GUEST_LDFLAGS := -m elf_i386 -nostdlib -z max-page-size=0x1000 \
 	-z noexecstack --no-warn-rwx-segments -T $(GUEST_DIR)/lib/guest.ld

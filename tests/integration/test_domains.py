@@ -123,7 +123,8 @@ def test_large_guest_ram_is_mapped_with_1g_entries(shale_image, run_shale,
     # 2 GiB: both gigabytes are 1 GiB entries when the host has aligned
     # 1 GiB blocks free (a 4 GiB host does).
     assert p2m["entries_1g"] == 2, p2m
-    assert p2m["entries_2m"] == 0 and p2m["entries_4k"] == 0, p2m
+    # The only small entries are the IOAPIC and local APIC MMIO pages.
+    assert p2m["entries_2m"] == 0 and p2m["entries_4k"] == 2, p2m
     assert by_name(summary)["big"]["stats"]["ram_kib"] == 2048 * 1024
 
 
@@ -142,3 +143,115 @@ def test_domain_that_cannot_be_backed_fails_while_others_run(shale_image,
     assert doms["small"]["result"] == "pass"
     assert rc == 1
     assert_memory_given_back(summary)
+
+
+# cpu.elf's checks that only run under Shale (CPUID leaf 0x40000000 names
+# it, or QEMU TCG would skip them): how each line starts after "(cpu) cpu: ".
+# Each must be there once and end in "ok", so none was skipped.
+CPU_SHALE_CHECKS = [
+    'cpuid 0x40000000: signature "ShaleHVShale", max leaf 0x40000001',
+    "cpuid 0x40000001: ABI version 0x1 ",
+    # Hidden (#GP for IA32_APIC_BASE) or offered (the MSR enabled).
+    "cpuid 1 under Shale: EDX.APIC (bit 9) ",
+    "cpuid 1 under Shale: ECX.XSAVE (bit 26) 0",
+    "cpuid 1 under Shale: ECX.OSXSAVE (bit 27) 0",
+    "cpuid 1 under Shale: ECX.VMX (bit 5) 0",
+    "cpuid 0x80000001 under Shale: ECX.SVM (bit 2) 0",
+    "rdmsr 0x12345678 (no such MSR): #GP err=0x0",
+    "rdmsr 0xc0011234 (no such MSR): #GP err=0x0",
+    "wrmsr 0x12345678 (no such MSR): #GP err=0x0",
+    "wrmsr EFER with reserved bit 3 set (EFER now 0x0): #GP err=0x0",
+    "wrmsr EFER with reserved bit 63 set (EFER now 0x0): #GP err=0x0",
+    "wrmsr EFER.SVME=1 with CPUID.80000001:ECX.SVM=0 (EFER now 0x0): #GP",
+    "wrmsr EFER.NXE=1 (CPUID.80000001:EDX.NX=1): no fault, reads back 0x800",
+    "wrmsr PAT with type 2 in entry 0 (PAT now 0x0007040600070406): #GP",
+    "wrmsr PAT 0x0001050406070100 (all valid types): no fault,",
+    "wrmsr TSC 0x123456700000000, then rdmsr TSC, rdmsr TSC, RDTSC: no fault",
+    "wrmsr KERNEL_GS_BASE 0x7f0000abc000, CPUID (an exit under a"
+    " hypervisor), rdmsr: no fault, 0x7f0000abc000",
+    "mov cr0 with PG=1 PE=0 (CR0 now 0x00000011): #GP err=0x0",
+    "mov cr0 with NW=1 CD=0 (CR0 now 0x00000011): #GP err=0x0",
+    "mov cr0 with TS=1, then CLTS: no fault, CR0.TS 1 then 0",
+    "lmsw 0x000a (MP, TS; PE=0): no fault, CR0 0x0000001b",
+    "mov cr4 with VMXE (bit 13), CPUID.1:ECX.VMX=0 (CR4 now 0x00000000): #GP",
+    "mov cr4 with OSXSAVE (bit 18), CPUID.1:ECX.XSAVE=0 (CR4 now"
+    " 0x00000000): #GP",
+    "mov cr4 with PKE (bit 22), CPUID.7:ECX.PKU=0 (CR4 now 0x00000000): #GP",
+    "mov cr4 with each clear bit set alone: ",
+    "mov cr4 with PSE (bit 4) set, then clear",
+    "VMRUN with EFER.SVME=0: #UD",
+    "CLGI with EFER.SVME=0: #UD",
+    "vmmcall SHALE_HC_VERSION: no fault, returned 0x1 ",
+    "vmmcall 999 (no such hypercall): no fault, returned -38 ",
+    "vmmcall SHALE_HC_CONSOLE_WRITE of 51 bytes: no fault, returned 51",
+    "vmmcall SHALE_HC_CONSOLE_WRITE of 4097 bytes: no fault, returned -22 ",
+    "vmmcall SHALE_HC_CONSOLE_WRITE from 0xfff00000 (not RAM): no fault,"
+    " returned -14 ",
+    "vmmcall SHALE_HC_VERSION from ring 3: no fault, returned -1 ",
+    "rep outsb of 14 bytes to port 0x3f8: no fault, ECX 0, ESI advanced by"
+    " 14",
+]
+
+
+def test_cpu_view_is_filtered_and_checked(shale_image, run_shale, tmp_path):
+    """cpu.elf under Shale: CPUID names Shale and hides what Shale does not
+    emulate, MSRs, CR0 and CR4 fault (#GP) exactly as the manuals say for
+    the CPU CPUID describes, SVM instructions raise #UD, every hypercall
+    returns what abi/shale-abi.h promises, and REP OUTSB reaches the
+    console. Every Shale check must have run (none skipped)."""
+    cfg = domain_file(tmp_path, "cpu", "cpu", memory=32)
+    rc, out, summary = run_shale("--cpus", 2, "--mem", "512M", cfg,
+                                 timeout=180)
+    assert summary is not None, out[-3000:]
+    d = by_name(summary)["cpu"]
+    assert (d["result"], d["exit_code"]) == ("pass", 0), out[-3000:]
+    assert rc == 0
+    lines = [line.rstrip("\r") for line in out.split("\n")
+             if line.startswith("(cpu) ")]
+    assert "(cpu) PASS" in lines, out[-3000:]
+    assert not [line for line in lines if line.endswith(" FAIL")], lines
+    for text in CPU_SHALE_CHECKS:
+        found = [line for line in lines
+                 if line.startswith(f"(cpu) cpu: {text}")]
+        assert len(found) == 1, (text, found)
+        assert found[0].endswith(" ok"), found[0]
+    # What the console hypercall and REP OUTSB printed, each a whole line.
+    assert "(cpu) cpu: this line came through SHALE_HC_CONSOLE_WRITE" in lines
+    assert "(cpu) cpu: rep outsb to COM1: sent by OUTS" in lines
+    # No Shale check skipped, no TCG gap taken for Shale; only the checks
+    # of known Shale bugs (test_cpu_known_shale_bugs) wait.
+    skipped = [line for line in lines if "skipped" in line]
+    assert all("bug_" in line for line in skipped), skipped
+    exits = d["stats"]["exits"]
+    assert exits.get("hypercall", 0) >= 7, exits
+    assert exits.get("ud", 0) >= 5, exits
+    assert_memory_given_back(summary)
+
+
+# Checks cpu.elf runs under Shale only when asked, because current Shale
+# fails them: (command-line word, what the manuals say).
+CPU_KNOWN_BUGS = [
+    # LMSW r/m16 (SDM vol. 2A; APM vol. 3): the memory form is an ordinary
+    # CR0 write; Shale decodes only the register form and crashes the
+    # domain ("CR0 write by an instruction Shale does not decode").
+    ("bug_lmsw_mem", "lmsw m16 holding 0x000a"),
+    # OUTS/REP with an address-size prefix in 32-bit code count in CX and
+    # walk SI (SDM vol. 2B, OUTS and REP); Shale's io_string uses the code
+    # segment's default size (all of ECX, ESI) instead of EXITINFO1's
+    # address size (APM vol. 2 15.10.2).
+    ("bug_outs_a16", "addr16 rep outsb to port 0x80"),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="Shale bugs cpu.elf found; when one "
+                   "is fixed this XPASSes: drop it here and in cpu.c")
+@pytest.mark.parametrize("word,text", CPU_KNOWN_BUGS,
+                         ids=[w for w, _ in CPU_KNOWN_BUGS])
+def test_cpu_known_shale_bugs(shale_image, run_shale, tmp_path, word, text):
+    cfg = domain_file(tmp_path, "cpu", "cpu", memory=32, cmdline=f"{word}=1")
+    rc, out, summary = run_shale("--cpus", 1, "--mem", "512M", cfg,
+                                 timeout=180)
+    assert summary is not None, out[-3000:]
+    assert by_name(summary)["cpu"]["result"] == "pass", out[-3000:]
+    assert any(line.startswith(f"(cpu) cpu: {text}") and
+               line.endswith(" ok") for line in out.split("\n"))

@@ -271,8 +271,113 @@ def test_triple_fault_shuts_the_machine_down(guests):
     assert "QEMU exited with status 0" in err
 
 
+def test_cpu_checks_pass_and_say_the_shale_checks_were_skipped(guests):
+    """cpu.elf passes on bare QEMU: the architectural checks that TCG
+    implements ran (SVM instructions and VMMCALL raise #UD without
+    EFER.SVME, CLTS, LMSW, PAT, the MSRs VMSAVE keeps, REP OUTSB), and the
+    checks of Shale itself, and those TCG does not implement, each printed
+    why they were skipped. test_domains.py runs it under Shale."""
+    status, lines, err = run_bare(guests, "cpu")
+    assert_passed(status, lines, err)
+    tcg = 'QEMU TCG (CPUID 0x40000000 "TCGTCGTCGTCG")'
+    not_shale = ': CPUID 0x40000000 names "TCGTCGTCGTCG" (max leaf' \
+        ' 0x40000001), not Shale'
+    for line in [f"cpu: Shale CPUID checks skipped{not_shale}",
+                 f"cpu: Shale hypercall checks skipped{not_shale}",
+                 f"cpu: #GP for MSRs that do not exist: skipped, {tcg}"
+                 " reads them as 0 and ignores writes",
+                 f"cpu: #GP for CR4 bits CPUID does not offer: skipped,"
+                 f" {tcg} spins on the write instead of raising #GP",
+                 "cpu: rep outsb to COM1: sent by OUTS"]:
+        assert line in lines, (line, lines)
+    for text in ["VMRUN with EFER.SVME=0: #UD",
+                 "VMLOAD with EFER.SVME=0: #UD",
+                 "VMSAVE with EFER.SVME=0: #UD",
+                 "STGI with EFER.SVME=0: #UD",
+                 "CLGI with EFER.SVME=0: #UD",
+                 "vmmcall with EFER.SVME=0 and no hypervisor to take it: #UD",
+                 "mov cr0 with TS=1, then CLTS: no fault, CR0.TS 1 then 0",
+                 "lmsw m16 holding 0x000a (MP, TS; PE=0): no fault,",
+                 "wrmsr STAR 0x23001087654321, CPUID",
+                 "rep outsb of 14 bytes to port 0x3f8: no fault, ECX 0,",
+                 "addr16 rep outsb to port 0x80 "]:
+        found = [line for line in lines if line.startswith(f"cpu: {text}")]
+        assert len(found) == 1 and found[0].endswith(" ok"), (text, found)
+    # Nothing only Shale answers ran.
+    assert not [line for line in lines if "0x40000000: signature" in line
+                or "vmmcall SHALE_HC" in line], lines
+
+
 def test_run_bare_refuses_a_missing_kernel(guests):
     """run-bare says so, with status 126, when the kernel does not exist."""
     status, lines, err = run_bare(guests, "no-such-guest")
     assert status == 126, (lines, err)
     assert "no such file" in err
+
+
+def run_bare_cpus(guest_dir, name, cpus, timeout=60):
+    """Runs NAME.elf through run-bare on a machine with cpus CPUs (-smp);
+    returns what run_bare returns."""
+    cmd = [RUN_BARE, "--timeout", str(timeout), "--cpus", str(cpus),
+           os.path.join(guest_dir, f"{name}.elf")]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout + GUARD_SLACK_S)
+    out = proc.stdout.decode("utf-8", errors="replace")
+    lines = [line.rstrip("\r") for line in out.split("\n")]
+    return (proc.returncode, [line for line in lines if line],
+            proc.stderr.decode("utf-8", errors="replace"))
+
+
+def assert_smp_lines(lines, cpus):
+    """smp.elf's lines prove that cpus CPUs were found (fw_cfg, MADT), that
+    every AP was started and came online with matching APIC IDs, and that
+    every CPU took its timer interrupts and every AP its IPIs; no line for
+    a CPU beyond them. test_smp_guest.py checks the same under Shale."""
+    def one(pattern):
+        found = [m for m in map(lambda l: re.fullmatch(pattern, l), lines)
+                 if m]
+        assert len(found) == 1, (pattern, lines)
+        return found[0]
+
+    one(rf"smp: fw_cfg: NB_CPUS \(0x0005\) = {cpus} \(1\.\.16\) ok")
+    one(rf"smp: acpi: MADT: {cpus} enabled processors = fw_cfg NB_CPUS"
+        rf" {cpus} ok")
+    if cpus == 1:
+        one(r"smp: start: 1 CPU in the MADT: no APs to start")
+    else:
+        one(rf"smp: start: {cpus - 1} of {cpus - 1} APs online .* ok")
+    for i in range(cpus):
+        bsp = r" \(BSP\)" if i == 0 else ""
+        one(rf"smp: cpu {i}: APIC ID {i}{bsp} online: LAPIC ID {i},"
+            rf" CPUID\.1:EBX\[31:24\] {i}, MADT {i}; .* ok")
+        one(rf"smp: cpu {i}: LAPIC timer current count decreases: .* ok")
+        ticks = one(rf"smp: cpu {i}: (\d+) periodic LAPIC timer interrupts"
+                    r" \(at least 20\) ok")
+        assert int(ticks.group(1)) >= 20, ticks.group(0)
+        one(rf"smp: cpu {i}: one-shot LAPIC timer fired exactly once \(1\),"
+            r" 0 stray timer interrupts ok")
+        if i:
+            one(rf"smp: start: cpu {i} \(APIC ID {i}\): INIT, 10 ms, SIPI,"
+                r" 200 us, SIPI \(vector 0x[0-9a-f]{2}\): reached 32-bit"
+                r" code; 3 IPIs sent, ESR 0x0 ok")
+            one(rf"smp: cpu {i}: 10 fixed IPIs and 3 all-excluding-self"
+                r" broadcasts: 13 received, 13 replies to the BSP ok")
+    assert not [line for line in lines
+                if line.startswith(f"smp: cpu {cpus}:")], lines
+    one(r"smp: ipi: 10 self IPIs .*: 10 arrived, one after another ok")
+    one(r"smp: ipi: 3 all-excluding-self broadcasts: the BSP took none of"
+        r" them \(0\) ok")
+    one(r"smp: no AP took an exception \(0\) ok")
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 4])
+def test_smp_starts_every_cpu_and_each_takes_timer_and_ipis(guests, cpus):
+    """smp.elf on an N-CPU machine: fw_cfg and the MADT agree on N, every
+    AP is started with INIT-SIPI-SIPI and comes online with the APIC ID the
+    MADT gave it, every CPU takes periodic and one-shot LAPIC timer
+    interrupts, every AP answers fixed and broadcast IPIs, and it passes
+    (with 1 CPU too, starting nobody)."""
+    status, lines, err = run_bare_cpus(guests, "smp", cpus, timeout=60)
+    assert_passed(status, lines, err)
+    assert_smp_lines(lines, cpus)

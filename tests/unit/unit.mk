@@ -49,3 +49,53 @@ test_domcfg_SRCS := hypervisor/domcfg.c hypervisor/lib/strlcpy.c
 
 UNIT_TESTS += test_uart
 test_uart_SRCS := hypervisor/dev/uart.c
+
+UNIT_TESTS += test_pic
+test_pic_SRCS := hypervisor/dev/pic.c
+
+UNIT_TESTS += test_acpi_tables
+test_acpi_tables_SRCS := hypervisor/firmware/acpi_tables.c
+
+UNIT_TESTS += test_pit
+test_pit_SRCS := hypervisor/dev/pit.c
+
+UNIT_TESTS += test_e820
+test_e820_SRCS := hypervisor/firmware/e820.c
+
+UNIT_TESTS += test_fwcfg
+test_fwcfg_SRCS := hypervisor/dev/fwcfg.c
+
+UNIT_TESTS += test_rtc
+test_rtc_SRCS := hypervisor/dev/rtc.c
+
+UNIT_TESTS += test_pmtimer
+test_pmtimer_SRCS := hypervisor/dev/pmtimer.c
+
+UNIT_TESTS += test_vlapic
+test_vlapic_SRCS := hypervisor/dev/vlapic.c hypervisor/dev/vlapic_timer.c
+$(BUILD)/unit/test_vlapic: hypervisor/dev/vlapic_internal.h
+
+UNIT_TESTS += test_vioapic
+test_vioapic_SRCS := hypervisor/dev/vioapic.c hypervisor/dev/vlapic.c \
+	hypervisor/dev/vlapic_timer.c
+$(BUILD)/unit/test_vioapic: hypervisor/dev/vlapic_internal.h
+
+# The emulator and the fake address space its tests share; emul_priv.h lives
+# beside the sources, outside the include directories the generic rule
+# watches.
+EMULATE_SRCS := hypervisor/emulate/decode.c hypervisor/emulate/execute.c \
+	hypervisor/emulate/alu.c tests/unit/emulate_fake.c
+EMULATE_DEPS := hypervisor/emulate/emul_priv.h
+
+UNIT_TESTS += test_emulate
+test_emulate_SRCS := $(EMULATE_SRCS)
+$(BUILD)/unit/test_emulate: $(EMULATE_DEPS)
+
+UNIT_TESTS += test_emulate_ops
+test_emulate_ops_SRCS := $(EMULATE_SRCS)
+$(BUILD)/unit/test_emulate_ops: $(EMULATE_DEPS)
+
+# Runs random instructions natively too: an x86-64 host is assumed.
+UNIT_TESTS += test_emulate_native
+test_emulate_native_SRCS := $(EMULATE_SRCS)
+$(BUILD)/unit/test_emulate_native: $(EMULATE_DEPS)

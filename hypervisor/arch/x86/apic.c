@@ -140,6 +140,11 @@ void lapic_timer_start(u32 hz)
 	lapic_write(APIC_TIMER_INIT, (u32)MAX(apic_timer_hz / hz, 1UL));
 }
 
+u64 tsc_khz(void)
+{
+	return tsc_hz / 1000;
+}
+
 u64 tsc_per_us(void)
 {
 	return tsc_hz / 1000000;

@@ -32,10 +32,10 @@ extern u8 bsp_stack[];
 
 void start_shale(u32 magic, u32 info);
 
-unsigned int tick_hz = 100;
+unsigned int tick_hz = 1000;
 
 static u64 opt_maxcpus = MAX_CPUS;
-static u64 opt_tick_hz = 100;
+static u64 opt_tick_hz = 1000;
 
 static const struct cmdline_opt shale_options[] = {
 	{ "maxcpus", CMDLINE_UINT, &opt_maxcpus, 1, MAX_CPUS, 0 },

@@ -31,7 +31,9 @@ void time_calibrate(void);
 void lapic_timer_start(u32 hz);
 /* Busy-waits about 'us' microseconds on the calibrated TSC. */
 void udelay(u64 us);
-/* TSC ticks per microsecond, as calibrated (0 before time_calibrate). */
+/* TSC ticks per microsecond / per millisecond, as calibrated (0 before
+ * time_calibrate). */
 u64 tsc_per_us(void);
+u64 tsc_khz(void);
 
 #endif /* ASM_APIC_H */

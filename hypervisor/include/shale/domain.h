@@ -25,7 +25,7 @@
 
 #define MAX_DOMAINS 16
 #define MAX_VCPUS 64
-#define DOMAIN_MAX_IO_HANDLERS 16
+#define DOMAIN_MAX_IO_HANDLERS 32
 #define DOMAIN_CONSOLE_LINE 256
 
 enum domain_state {
@@ -38,6 +38,7 @@ enum domain_state {
 enum domain_result { RESULT_NONE, RESULT_PASS, RESULT_FAIL, RESULT_CRASHED };
 
 struct vcpu;
+struct platform;
 
 /* A port I/O handler: *val is the value written, or receives the value
  * read (size 1, 2 or 4 bytes). Called with the domain's lock not held. */
@@ -67,6 +68,7 @@ struct domain {
 
 	struct p2m p2m;
 	const struct paging_mode *paging;
+	struct platform *platform;  /* PC devices and firmware (platform/) */
 	u64 ram_bytes;             /* guest RAM backed */
 	struct ram_chunk *chunks;  /* xmalloc'ed array */
 	unsigned int nr_chunks, max_chunks;
@@ -91,6 +93,19 @@ struct domain {
 extern struct domain *domains[MAX_DOMAINS];
 extern unsigned int nr_domains;
 
+/* Guest-physical RAM layout of every domain, as on a PC: RAM from 0 up to
+ * at most 3 GiB, the rest above 4 GiB; [3 GiB, 4 GiB) is the MMIO hole
+ * (IOAPIC at 0xfec00000, local APIC at 0xfee00000). */
+#define GUEST_LOW_RAM_MAX (3UL << 30)
+#define GUEST_HIGH_RAM_BASE (4UL << 30)
+
+struct guest_ram_range {
+	u64 start, end; /* [start, end) */
+};
+
+/* The domain's RAM ranges (1 or 2) for 'bytes' of RAM. */
+unsigned int guest_ram_layout(u64 bytes, struct guest_ram_range out[2]);
+
 /* Builds every domain whose config module was passed to Shale; a domain
  * that cannot be built is recorded as failed with the reason. */
 void domains_build_all(void);
@@ -100,6 +115,11 @@ void domains_start_all(void);
 
 /* Ends the domain with the guest's exit code (0 = pass). */
 void domain_shutdown(struct domain *d, int code);
+
+/* Ends the domain because the guest powered the machine off (exit code 0,
+ * pass) or reset it (exit code 1, fail: Shale does not restart domains);
+ * 'how' is the exit reason. */
+void domain_poweroff(struct domain *d, const char *how, bool reset);
 
 /* Tier 2 of the error policy: a state the guest caused and Shale cannot go
  * on from. Prints the reason, the vCPU's registers and the domain's stats;

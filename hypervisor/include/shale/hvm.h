@@ -17,6 +17,8 @@ struct vm_exit;
 enum vcpu_boot_mode {
 	BOOT_PROTECTED32, /* flat 32-bit protected mode, paging off (multiboot) */
 	BOOT_LONG64,      /* flat 64-bit, identity-paged via cr3 */
+	BOOT_REAL_SIPI,   /* real mode at (regs.rip >> 12):0, as after a SIPI
+			   * whose vector is regs.rip >> 12 (SDM 8.4.4.1) */
 };
 
 struct hvm_ops {
@@ -48,7 +50,20 @@ struct hvm_ops {
 	bool (*long_mode_code)(struct vcpu *v);
 	/* Code-segment base, and the address size of the code (2, 4, 8). */
 	u64 (*cs_base)(struct vcpu *v);
+	/* Base of segment register 'seg' (0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS). */
+	u64 (*seg_base)(struct vcpu *v, unsigned int seg);
 	unsigned int (*addr_size)(struct vcpu *v);
+	/* True while the guest cannot take an external interrupt now
+	 * (RFLAGS.IF clear, an interrupt shadow, or an event already queued). */
+	bool (*intr_blocked)(struct vcpu *v);
+	/* Queues external interrupt 'vector' for the next entry; only when
+	 * intr_blocked() is false. */
+	void (*inject_intr)(struct vcpu *v, unsigned int vector);
+	/* Asks for an exit (EXIT_INTR_WINDOW) as soon as the guest can take
+	 * an interrupt; false cancels the request. */
+	void (*set_intr_window)(struct vcpu *v, bool on);
+	/* Queues an NMI for the next entry. */
+	void (*inject_nmi)(struct vcpu *v);
 	/* Queues an exception for the next entry. */
 	void (*inject_exception)(struct vcpu *v, unsigned int vector,
 				 bool has_error, u32 error);

@@ -20,11 +20,22 @@ struct loaded_image {
 	struct cpu_regs regs;
 };
 
-/* Loads 'kernel' (and 'ramdisk' as a module, if given) into d's RAM and
- * writes the boot information the kernel expects. Returns 0, or a negative
- * error with the reason in err. */
+/* Loads 'kernel' (and 'ramdisk', if given) into d's RAM and writes the
+ * boot information the kernel expects: a Linux bzImage (loader/linux.c)
+ * or a multiboot kernel (loader/multiboot_guest.c). Returns 0, or a
+ * negative error with the reason in err. */
 int loader_load(struct domain *d, const struct boot_module *kernel,
 		const struct boot_module *ramdisk, struct loaded_image *img,
 		char *err, size_t err_size);
+
+/* True if the image has a Linux boot-protocol header. */
+bool loader_is_bzimage(const u8 *image, u64 size);
+
+int loader_load_linux(struct domain *d, const struct boot_module *kernel,
+		      const struct boot_module *ramdisk,
+		      struct loaded_image *img, char *err, size_t err_size);
+int loader_load_multiboot(struct domain *d, const struct boot_module *kernel,
+			  const struct boot_module *ramdisk,
+			  struct loaded_image *img, char *err, size_t err_size);
 
 #endif /* SHALE_LOADER_H */

@@ -26,6 +26,7 @@ enum vm_exit_reason {
 	EXIT_SHUTDOWN,      /* triple fault */
 	EXIT_UD,            /* an instruction the guest may not use (VMRUN, ...) */
 	EXIT_PAUSE,
+	EXIT_INTR_WINDOW,   /* the guest can take an interrupt now */
 	EXIT_INVALID_STATE, /* the CPU refused the guest state */
 	EXIT_OTHER,
 	EXIT_NR

@@ -40,6 +40,7 @@ void svm_update_guest_cr(struct vcpu *v, unsigned int n);
 unsigned int svm_cpl(struct vcpu *v);
 bool svm_long_mode_code(struct vcpu *v);
 u64 svm_cs_base(struct vcpu *v);
+u64 svm_seg_base(struct vcpu *v, unsigned int seg);
 unsigned int svm_addr_size(struct vcpu *v);
 void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  u32 error);
@@ -47,6 +48,10 @@ void svm_set_npt_root(struct vcpu *v, mfn_t root);
 void svm_update_guest_pat(struct vcpu *v);
 void svm_dump(struct vcpu *v);
 void svm_flush_guest_tlb(struct vcpu *v);
+bool svm_intr_blocked(struct vcpu *v);
+void svm_inject_intr(struct vcpu *v, unsigned int vector);
+void svm_inject_nmi(struct vcpu *v);
+void svm_set_intr_window(struct vcpu *v, bool on);
 /* Drops any CPU's reference to a vCPU's FPU image (vCPU destruction). */
 void svm_forget_fpu(void *owner);
 

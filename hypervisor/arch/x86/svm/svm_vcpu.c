@@ -154,21 +154,57 @@ void svm_vcpu_reset(struct vcpu *v, enum vcpu_boot_mode mode)
 {
 	struct vmcb *vmcb = vmcb_of(v);
 	struct vmcb_save *s = &vmcb->save;
+	/* The nested-paging root is the domain's, not part of the CPU state
+	 * a reset changes. */
+	u64 np_enable = vmcb->control.np_enable, n_cr3 = vmcb->control.n_cr3;
 
 	memset(vmcb, 0, sizeof(*vmcb));
 	vmcb_init_control(&vmcb->control);
+	vmcb->control.np_enable = np_enable;
+	vmcb->control.n_cr3 = n_cr3;
+	v->asid_generation = 0; /* fresh ASID: nothing cached survives a reset */
+	if (mode == BOOT_REAL_SIPI) {
+		u16 sel = (u16)((v->regs.rip >> 12) << 8);
+
+		*s = (struct vmcb_save){ 0 };
+		seg_set(&s->cs, sel, 0x9b, 0xffff);
+		s->cs.base = (u64)sel << 4;
+		v->regs.rip = 0;
+		/* CD and NW are set after INIT (SDM table 9-1). */
+		v->cr[0] = CR0_CD | CR0_NW | CR0_ET;
+		v->cr[4] = 0;
+		v->efer = 0;
+		seg_set(&s->ds, 0, 0x93, 0xffff);
+		s->es = s->ss = s->fs = s->gs = s->ds;
+		seg_set(&s->gdtr, 0, 0, 0xffff);
+		seg_set(&s->idtr, 0, 0, 0x3ff);
+		seg_set(&s->ldtr, 0, 0x82, 0xffff);
+		seg_set(&s->tr, 0, 0x8b, 0xffff);
+		s->dr6 = 0xffff0ff0;
+		s->dr7 = 0x400;
+		v->pat = 0x0007040600070406UL;
+		s->g_pat = v->pat;
+		v->regs.rflags = 0x2;
+		v->cr[2] = 0;
+		v->cr[3] = 0;
+		for (unsigned int n = 0; n <= 8; n += (n == 0 ? 3 : n == 3 ? 1 : 4))
+			hvm->update_guest_cr(v, n);
+		return;
+	}
 	if (mode == BOOT_LONG64) {
 		seg_set(&s->cs, 0x08, 0xa9b, 0xffffffff); /* L=1 */
 		v->cr[0] = CR0_PE | CR0_ET | CR0_PG | CR0_WP | CR0_NE;
 		v->cr[4] = CR4_PAE;
 		v->efer = EFER_LME | EFER_LMA;
 	} else {
-		seg_set(&s->cs, 0x08, 0xc9b, 0xffffffff); /* 32-bit, G, exec/read */
+		/* Selectors are Linux's __BOOT_CS/__BOOT_DS (boot.rst); a
+		 * multiboot kernel may not assume any. */
+		seg_set(&s->cs, 0x10, 0xc9b, 0xffffffff); /* 32-bit, G, exec/read */
 		v->cr[0] = CR0_PE | CR0_ET;
 		v->cr[4] = 0;
 		v->efer = 0;
 	}
-	seg_set(&s->ds, 0x10, 0xc93, 0xffffffff);
+	seg_set(&s->ds, 0x18, 0xc93, 0xffffffff);
 	s->es = s->ss = s->fs = s->gs = s->ds;
 	seg_set(&s->gdtr, 0, 0, 0xffff);
 	seg_set(&s->idtr, 0, 0, 0xffff);
@@ -270,6 +306,45 @@ void svm_forget_fpu(void *owner)
 
 static void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e);
 
+bool svm_intr_blocked(struct vcpu *v)
+{
+	const struct vmcb *vmcb = vmcb_of(v);
+	const struct svm_vcpu *s = v->hvm_data;
+
+	return !(v->regs.rflags & (1u << 9)) ||
+	       (vmcb->control.interrupt_shadow & 1) ||
+	       (vmcb->control.eventinj & EVENT_VALID) ||
+	       (s->pending_reinject & EVENT_VALID);
+}
+
+void svm_inject_intr(struct vcpu *v, unsigned int vector)
+{
+	v->stats.injected_irqs++;
+	vmcb_of(v)->control.eventinj = EVENT_VALID | EVENT_TYPE_INTR | (vector & 0xff);
+}
+
+void svm_inject_nmi(struct vcpu *v)
+{
+	vmcb_of(v)->control.eventinj = EVENT_VALID | EVENT_TYPE_NMI | 2;
+}
+
+/* A virtual interrupt request with the top priority and TPR ignored makes
+ * the CPU exit (VINTR intercept) as soon as the guest could take one
+ * (APM 15.21.4); the request itself is never delivered. */
+void svm_set_intr_window(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &vmcb_of(v)->control;
+	const u64 virq = (1UL << 8) | (0xfUL << 16) | (1UL << 20);
+
+	if (on) {
+		c->vintr |= virq;
+		c->intercept_misc1 |= INTERCEPT_VINTR;
+	} else {
+		c->vintr &= ~virq;
+		c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+}
+
 void svm_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = v->hvm_data;
@@ -288,11 +363,16 @@ void svm_run(struct vcpu *v, struct vm_exit *e)
 		vmcb->control.eventinj = s->pending_reinject;
 	s->pending_reinject = 0;
 
+	/* GIF = 0 holds every interrupt until VMRUN; RFLAGS.IF = 1 at VMRUN
+	 * is what lets host interrupts end the guest's run: with
+	 * V_INTR_MASKING the host IF saved by VMRUN decides whether a
+	 * physical interrupt exits (APM 15.21.1). With IF = 0 a guest that
+	 * makes no exits of its own would never give the CPU back. */
 	irq_disable();
 	__asm__ volatile("clgi" ::: "memory");
+	irq_enable();
 	svm_vmrun(s->vmcb_pa, &v->regs, mfn_to_paddr(p->hvm_host_vmsave));
-	__asm__ volatile("stgi" ::: "memory");
-	irq_enable(); /* a pending host interrupt is taken here */
+	__asm__ volatile("stgi" ::: "memory"); /* a pending host interrupt is taken here */
 
 	v->regs.rax = vmcb->save.rax;
 	v->regs.rsp = vmcb->save.rsp;
@@ -323,6 +403,9 @@ static void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e
 		break;
 	case SVM_EXIT_NMI:
 		e->reason = EXIT_NMI;
+		break;
+	case SVM_EXIT_VINTR:
+		e->reason = EXIT_INTR_WINDOW;
 		break;
 	case SVM_EXIT_CPUID:
 		e->reason = EXIT_CPUID;
@@ -413,6 +496,14 @@ bool svm_long_mode_code(struct vcpu *v)
 u64 svm_cs_base(struct vcpu *v)
 {
 	return vmcb_of(v)->save.cs.base;
+}
+
+u64 svm_seg_base(struct vcpu *v, unsigned int seg)
+{
+	const struct vmcb_save *s = &vmcb_of(v)->save;
+	const struct vmcb_seg *segs[6] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
+
+	return seg < 6 ? segs[seg]->base : 0;
 }
 
 unsigned int svm_addr_size(struct vcpu *v)
