@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Guest writes to CR0 and CR4: decoding the intercepted instruction (MOV to
- * CR, CLTS, LMSW; SVM without decode assists says only which CR), checking
+ * CR, CLTS, LMSW, with the emulator's decoder: SVM without decode assists
+ * says only which CR), checking
  * the value as the CPU would, and switching paging modes.
  * Runs: host root mode. AMD APM vol. 2 3.1.1-3.1.3, 14.6 (long mode
  * activation); Intel SDM vol. 3 2.5, 4.1.1.
@@ -10,6 +11,10 @@
 #include <shale/errno.h>
 #include <shale/cpuid.h>
 #include <shale/domain.h>
+#include <shale/emulate.h>
+#include <shale/errno.h>
+#include <shale/guest_mem.h>
+#include <shale/guest_walk.h>
 #include <shale/hvm.h>
 #include <shale/paging.h>
 #include <shale/vmexit_handlers.h>
@@ -74,66 +79,64 @@ static bool set_cr(struct vcpu *v, unsigned int cr, u64 val)
 	}
 }
 
-/* Decodes MOV CRn,reg / CLTS / LMSW reg at RIP and performs it. */
+/* LMSW's source: a register, or a word of memory. Returns false after
+ * injecting the #PF a memory operand raised. */
+static bool lmsw_source(struct vcpu *v, struct emul_ctx *c, u64 *msw)
+{
+	u32 pfec = 0;
+	u64 fault_va = 0;
+	u16 word = 0;
+
+	if (!c->insn.mem) {
+		*msw = *vcpu_gpr(v, c->insn.rm);
+		return true;
+	}
+	if (guest_virt_read(v, _gva(c->seg_base[c->insn.seg] + c->insn.ea), &word, 2,
+			    hvm->cpl(v) == 3 ? PFEC_USER : 0, &pfec, &fault_va)) {
+		vcpu_inject_pf(v, fault_va, pfec);
+		return false;
+	}
+	*msw = word;
+	return true;
+}
+
+/* Decodes the CR-writing instruction at RIP (MOV to CR, CLTS, LMSW) and
+ * performs it; SVM without decode assists says only which CR. */
 void handle_cr_write(struct vcpu *v, const struct vm_exit *e)
 {
-	u8 b[15];
-	unsigned int n = vcpu_fetch_insn(v, b), i = 0, rex = 0;
-	bool lock = false, long_code = hvm->long_mode_code(v);
+	struct emul_ctx c;
 	u64 val;
-	u8 modrm;
+	int rc = vcpu_decode_insn(v, &c);
 
-	if (!n)
+	if (rc == EMUL_EXCEPTION)
 		return;
-	for (; i < n; i++) {
-		if (b[i] == 0xf0)
-			lock = true;
-		else if (!(b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 ||
-			   b[i] == 0xf3 || b[i] == 0x2e || b[i] == 0x36 ||
-			   b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x64 ||
-			   b[i] == 0x65))
-			break;
-	}
-	if (long_code && i < n && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
-	if (i + 2 > n || b[i] != 0x0f)
+	if (rc != EMUL_OK || c.insn.map != 1)
 		goto unknown;
-	if (b[i + 1] == 0x06) { /* CLTS */
-		if (set_cr(v, 0, v->cr[0] & ~CR0_TS))
-			vcpu_skip_insn(v, e, i + 2);
-		else
-			vcpu_inject_gp(v);
-		return;
-	}
-	if (i + 3 > n)
-		goto unknown;
-	modrm = b[i + 2];
-	if (b[i + 1] == 0x22) { /* MOV CRn, reg: always the register form */
-		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0) | (lock ? 8 : 0);
-
-		val = *vcpu_gpr(v, (modrm & 7) | ((rex & 1) ? 8 : 0));
-		if (!long_code)
-			val &= 0xffffffffUL;
-		if (cr != e->cr.cr)
+	if (c.insn.opcode == 0x06) { /* CLTS */
+		val = v->cr[0] & ~CR0_TS;
+	} else if (c.insn.opcode == 0x22) { /* MOV CRn, reg (always a register) */
+		if (c.insn.reg != e->cr.cr)
 			goto unknown;
-		if (set_cr(v, cr, val))
-			vcpu_skip_insn(v, e, i + 3);
-		else
-			vcpu_inject_gp(v);
-		return;
-	}
-	if (b[i + 1] == 0x01 && ((modrm >> 3) & 7) == 6 && (modrm >> 6) == 3) {
-		/* LMSW: loads PE, MP, EM, TS; can set PE but never clear it. */
-		u64 msw = *vcpu_gpr(v, (modrm & 7) | ((rex & 1) ? 8 : 0)) & 0xf;
+		val = *vcpu_gpr(v, c.insn.rm);
+		if (c.mode != EMUL_MODE_64)
+			val &= 0xffffffffUL;
+	} else if (c.insn.opcode == 0x01 && (c.insn.modrm >> 3 & 7) == 6) {
+		/* LMSW loads PE, MP, EM, TS; it can set PE but never clear it. */
+		u64 msw;
 
-		val = (v->cr[0] & ~0xeUL) | msw | (v->cr[0] & CR0_PE);
-		if (set_cr(v, 0, val))
-			vcpu_skip_insn(v, e, i + 3);
-		else
-			vcpu_inject_gp(v);
-		return;
+		if (!lmsw_source(v, &c, &msw))
+			return;
+		val = (v->cr[0] & ~0xeUL) | (msw & 0xf) | (v->cr[0] & CR0_PE);
+	} else {
+		goto unknown;
 	}
+	if (set_cr(v, e->cr.cr, val))
+		vcpu_skip_insn(v, e, c.insn.len);
+	else
+		vcpu_inject_gp(v);
+	return;
 unknown:
-	domain_crash(v->domain, v, "CR%u write by an instruction Shale does not decode "
-		     "(%02x %02x %02x %02x)", e->cr.cr, b[0], b[1], b[2], b[3]);
+	domain_crash(v->domain, v, "CR%u write by an instruction Shale does not "
+		     "decode (%02x %02x %02x %02x)", e->cr.cr, c.insn.bytes[0],
+		     c.insn.bytes[1], c.insn.bytes[2], c.insn.bytes[3]);
 }

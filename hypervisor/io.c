@@ -8,6 +8,7 @@
 #include <shale/errno.h>
 #include <shale/devices.h>
 #include <shale/domain.h>
+#include <shale/emulate.h>
 #include <shale/guest_mem.h>
 #include <shale/guest_walk.h>
 #include <shale/hvm.h>
@@ -31,8 +32,25 @@ static void io_simple(struct vcpu *v, const struct vm_exit *e)
  * refused for now: nothing Shale emulates needs it. */
 static bool io_string(struct vcpu *v, const struct vm_exit *e)
 {
-	u64 amask = hvm->addr_size(v) == 8 ? ~0UL :
-		    hvm->addr_size(v) == 4 ? 0xffffffffUL : 0xffffUL;
+	/* rSI and rCX are as wide as the instruction's address size, which a
+	 * 0x67 prefix changes. The CPU reports it (APM 15.10.2); when it does
+	 * not (QEMU 7.2), the instruction says. */
+	unsigned int asize = e->io.addr_size;
+	u64 amask;
+
+	if (!asize) {
+		struct emul_ctx c;
+		int rc = vcpu_decode_insn(v, &c);
+
+		if (rc == EMUL_EXCEPTION)
+			return false;
+		if (rc != EMUL_OK) {
+			domain_crash(v->domain, v, "string I/O instruction Shale cannot decode");
+			return false;
+		}
+		asize = c.insn.adsize;
+	}
+	amask = asize == 8 ? ~0UL : asize == 4 ? 0xffffffffUL : 0xffffUL;
 	u64 count = e->io.rep ? (v->regs.rcx & amask) : 1;
 	s64 step = (v->regs.rflags & (1u << 10)) ? -(s64)e->io.size : e->io.size;
 	u32 access = hvm->cpl(v) == 3 ? PFEC_USER : 0;
@@ -45,14 +63,17 @@ static bool io_string(struct vcpu *v, const struct vm_exit *e)
 		u32 val = 0, pfec;
 		u64 fault_va, va = v->regs.rsi & amask;
 
-		/* DS base is 0 in every mode Shale's guests use OUTS in. */
+		/* DS:rSI (segment overrides are not reported without decode
+		 * assists; outside 64-bit mode DS is what guests use). */
+		if (!hvm->long_mode_code(v))
+			va += hvm->seg_base(v, 3);
 		if (guest_virt_read(v, _gva(va), &val, e->io.size, access, &pfec,
 				    &fault_va)) {
 			vcpu_inject_pf(v, fault_va, pfec);
 			return false;
 		}
 		io_dispatch(v, e->io.port, e->io.size, true, &val);
-		v->regs.rsi = (v->regs.rsi & ~amask) | ((va + (u64)step) & amask);
+		v->regs.rsi = (v->regs.rsi & ~amask) | ((v->regs.rsi + (u64)step) & amask);
 		if (e->io.rep)
 			v->regs.rcx = (v->regs.rcx & ~amask) | ((count - 1) & amask);
 	}

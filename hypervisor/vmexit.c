@@ -7,6 +7,7 @@
 #include <asm/msr-index.h>
 #include <shale/errno.h>
 #include <shale/cpuid.h>
+#include <shale/emulate.h>
 #include <shale/domain.h>
 #include <shale/guest_mem.h>
 #include <shale/guest_walk.h>
@@ -15,6 +16,7 @@
 #include <shale/platform.h>
 #include <shale/printk.h>
 #include <shale/sched.h>
+#include <shale/string.h>
 #include <shale/vmexit_handlers.h>
 
 static const char *const reason_names[EXIT_NR] = {
@@ -61,30 +63,45 @@ void vcpu_inject_pf(struct vcpu *v, u64 va, u32 error)
 	hvm->inject_exception(v, X86_EXC_PF, true, error);
 }
 
-unsigned int vcpu_fetch_insn(struct vcpu *v, u8 buf[15])
+/* The emulator's instruction fetch, through the guest's page tables. */
+static int decode_fetch(struct emul_ctx *c, u64 la, void *buf, unsigned int size)
 {
-	u64 base = hvm->cs_base(v), rip = v->regs.rip, fault_va = 0;
-	u32 access = PFEC_INSN | (hvm->cpl(v) == 3 ? PFEC_USER : 0), pfec = 0;
-	unsigned int n = 15;
+	struct vcpu *v = c->priv;
+	u32 pfec = 0;
+	u64 fault_va = 0;
+	int rc = guest_virt_read(v, _gva(la), buf, size,
+				 PFEC_INSN | (hvm->cpl(v) == 3 ? PFEC_USER : 0),
+				 &pfec, &fault_va);
+
+	if (rc == -SH_EFAULT)
+		return emul_raise_pf(c, fault_va, pfec);
+	return rc ? EMUL_UNHANDLED : 0;
+}
+
+static const struct emul_ops decode_ops = { .fetch = decode_fetch };
+
+int vcpu_decode_insn(struct vcpu *v, struct emul_ctx *c)
+{
+	unsigned int size = hvm->addr_size(v);
 	int rc;
 
-	/* Do not cross into a page the instruction may not reach. */
-	rc = guest_virt_read(v, _gva(base + rip), buf, n, access, &pfec, &fault_va);
-	if (rc == -SH_EFAULT && fault_va != base + rip) {
-		n = (unsigned int)(fault_va - (base + rip));
-		rc = guest_virt_read(v, _gva(base + rip), buf, n, access, &pfec,
-				     &fault_va);
+	*c = (struct emul_ctx){ .ops = &decode_ops, .priv = v };
+	c->mode = hvm->long_mode_code(v) ? EMUL_MODE_64 :
+		  size == 4 ? EMUL_MODE_32 : EMUL_MODE_16;
+	for (unsigned int s = 0; s < EMUL_SEG_NR; s++)
+		c->seg_base[s] = hvm->seg_base(v, s);
+	/* The effective address of a memory operand comes from these. */
+	memcpy(c->regs.gpr, &v->regs.rax, sizeof(c->regs.gpr));
+	c->regs.rip = v->regs.rip;
+	c->regs.rflags = v->regs.rflags;
+	rc = emul_decode(c);
+	if (rc == EMUL_EXCEPTION) {
+		if (c->exc.vector == EMUL_VEC_PF)
+			v->cr[2] = c->exc.cr2;
+		hvm->inject_exception(v, c->exc.vector, c->exc.has_error_code,
+				      c->exc.error_code);
 	}
-	if (rc == -SH_EFAULT) {
-		vcpu_inject_pf(v, fault_va, pfec);
-		return 0;
-	}
-	if (rc) {
-		domain_crash(v->domain, v, "instruction fetch at %lx is not RAM",
-			     base + rip);
-		return 0;
-	}
-	return n;
+	return rc;
 }
 
 static void handle_cpuid(struct vcpu *v, const struct vm_exit *e)

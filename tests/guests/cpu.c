@@ -9,9 +9,8 @@
  * without EFER.SVME (#UD), Shale's hypercalls (VMMCALL from ring 0 and
  * ring 3) and REP OUTSB (to COM1, and with 16-bit addressing). Checks of
  * Shale itself run only when CPUID leaf 0x40000000 names Shale; checks
- * QEMU 7.2 TCG does not implement are skipped when it names TCG; checks
- * current Shale fails need a command-line word (shale_bug). Every skip
- * prints a line saying why. AMD APM vol. 2 3.1 (CR0, CR4, EFER), 7.8
+ * QEMU 7.2 TCG does not implement are skipped when it names TCG. Every
+ * skip prints a line saying why. AMD APM vol. 2 3.1 (CR0, CR4, EFER), 7.8
  * (PAT), 15.4 (SVME); vol. 3 appendix E (CPUID); Intel SDM vol. 3 2.5,
  * 4.1.1. Runs: guest (test kernel). */
 #include <shale-abi.h>
@@ -94,10 +93,6 @@ static struct {
 /* Why Shale's own checks are skipped, once check_cpuid has run. */
 static char not_shale[96];
 
-/* known_bugs=1 on the command line: run under Shale too the checks that
- * current Shale is known to fail (see shale_bug). */
-static bool known_bugs;
-
 /* Architectural behaviour QEMU TCG (7.2) does not implement: under TCG,
  * prints "WHAT: skipped, QEMU TCG ... INSTEAD" and returns true. */
 static bool tcg_gap(const char *what, const char *instead)
@@ -106,22 +101,6 @@ static bool tcg_gap(const char *what, const char *instead)
 		return false;
 	check_note("%s: skipped, QEMU TCG (CPUID 0x40000000 \"%s\") %s",
 		   what, id.sig, instead);
-	return true;
-}
-
-/* Checks current Shale gets wrong: they run everywhere else, and under
- * Shale only with KEY=1 or known_bugs=1 on the command line, so that one
- * bug does not hide the other checks (LMSW m16 crashes the domain). Under
- * Shale without either, prints "WHAT: skipped under Shale, which DOES
- * ..." and returns true. */
-static bool shale_bug(const char *key, const char *what, const char *does)
-{
-	uint32_t v;
-
-	if (!id.shale || known_bugs || (mb_cmdline_uint(key, &v) && v))
-		return false;
-	check_note("%s: skipped under Shale, which %s (%s=1 on the command"
-		   " line runs it)", what, does, key);
 	return true;
 }
 
@@ -512,9 +491,7 @@ static void check_cr0(void)
 	      "lmsw 0x0000: %s, CR0 0x%08x (PE still set, MP, EM, TS clear)",
 	      outcome(&r, got, sizeof(got)), a);
 	write_cr0(cr0);
-	if (!shale_bug("bug_lmsw_mem", "lmsw with a memory operand",
-		       "decodes only LMSW r16 and crashes the domain on LMSW"
-		       " m16")) {
+	{
 		r = insn_lmsw_mem(CR0_MP | CR0_TS);
 		a = read_cr0();
 		check(!r.faulted && (a & 0xfu) == (CR0_PE | CR0_MP | CR0_TS),
@@ -764,9 +741,7 @@ static void check_outs(void)
 	/* 16-bit addressing counts in CX and walks SI, leaving the upper
 	 * halves alone (SDM vol. 2B, OUTS; REP). Port 0x80 (POST codes)
 	 * takes the bytes; the low 64 KiB read from is RAM. */
-	if (!shale_bug("bug_outs_a16", "rep outsb with an address-size"
-		       " prefix", "ignores the prefix and uses all of ECX and"
-		       " ESI")) {
+	{
 		r = insn_rep_outsb_a16(0x80, 0x00012000u, 0x00010004u, &ecx,
 				       &esi);
 		check(!r.faulted && ecx == 0x00010000u && esi == 0x00012004u,
@@ -778,9 +753,6 @@ static void check_outs(void)
 
 int guest_main(void)
 {
-	uint32_t v;
-
-	known_bugs = mb_cmdline_uint("known_bugs", &v) && v;
 	check_scope("cpu");
 	check_cpuid();
 	check_msrs();

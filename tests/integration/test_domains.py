@@ -218,40 +218,15 @@ def test_cpu_view_is_filtered_and_checked(shale_image, run_shale, tmp_path):
     # What the console hypercall and REP OUTSB printed, each a whole line.
     assert "(cpu) cpu: this line came through SHALE_HC_CONSOLE_WRITE" in lines
     assert "(cpu) cpu: rep outsb to COM1: sent by OUTS" in lines
-    # No Shale check skipped, no TCG gap taken for Shale; only the checks
-    # of known Shale bugs (test_cpu_known_shale_bugs) wait.
+    # No Shale check skipped, no TCG gap taken for Shale. The LMSW m16 and
+    # 16-bit REP OUTS checks once found Shale bugs; they run here too.
     skipped = [line for line in lines if "skipped" in line]
-    assert all("bug_" in line for line in skipped), skipped
+    assert not skipped, skipped
+    for text in ("lmsw m16 holding 0x000a", "addr16 rep outsb to port 0x80"):
+        assert any(line.startswith(f"(cpu) cpu: {text}") and
+                   line.endswith(" ok") for line in lines), text
     exits = d["stats"]["exits"]
     assert exits.get("hypercall", 0) >= 7, exits
     assert exits.get("ud", 0) >= 5, exits
     assert_memory_given_back(summary)
 
-
-# Checks cpu.elf runs under Shale only when asked, because current Shale
-# fails them: (command-line word, what the manuals say).
-CPU_KNOWN_BUGS = [
-    # LMSW r/m16 (SDM vol. 2A; APM vol. 3): the memory form is an ordinary
-    # CR0 write; Shale decodes only the register form and crashes the
-    # domain ("CR0 write by an instruction Shale does not decode").
-    ("bug_lmsw_mem", "lmsw m16 holding 0x000a"),
-    # OUTS/REP with an address-size prefix in 32-bit code count in CX and
-    # walk SI (SDM vol. 2B, OUTS and REP); Shale's io_string uses the code
-    # segment's default size (all of ECX, ESI) instead of EXITINFO1's
-    # address size (APM vol. 2 15.10.2).
-    ("bug_outs_a16", "addr16 rep outsb to port 0x80"),
-]
-
-
-@pytest.mark.xfail(strict=True, reason="Shale bugs cpu.elf found; when one "
-                   "is fixed this XPASSes: drop it here and in cpu.c")
-@pytest.mark.parametrize("word,text", CPU_KNOWN_BUGS,
-                         ids=[w for w, _ in CPU_KNOWN_BUGS])
-def test_cpu_known_shale_bugs(shale_image, run_shale, tmp_path, word, text):
-    cfg = domain_file(tmp_path, "cpu", "cpu", memory=32, cmdline=f"{word}=1")
-    rc, out, summary = run_shale("--cpus", 1, "--mem", "512M", cfg,
-                                 timeout=180)
-    assert summary is not None, out[-3000:]
-    assert by_name(summary)["cpu"]["result"] == "pass", out[-3000:]
-    assert any(line.startswith(f"(cpu) cpu: {text}") and
-               line.endswith(" ok") for line in out.split("\n"))

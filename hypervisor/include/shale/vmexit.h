@@ -40,6 +40,7 @@ struct vm_exit {
 		struct {
 			u16 port;
 			u8 size;     /* 1, 2 or 4 */
+			u8 addr_size; /* string forms: 2, 4, 8; 0 = not reported */
 			bool in;
 			bool string;
 			bool rep;

@@ -26,9 +26,11 @@ void vcpu_inject_gp(struct vcpu *v);
 void vcpu_inject_ud(struct vcpu *v);
 void vcpu_inject_pf(struct vcpu *v, u64 va, u32 error);
 
-/* Reads up to 15 instruction bytes at CS:RIP into buf; returns how many
- * could be read (0 after injecting the guest's #PF, or crashing it). */
-unsigned int vcpu_fetch_insn(struct vcpu *v, u8 buf[15]);
+/* Decodes the instruction at CS:RIP into c (c->insn, c->seg_base set up
+ * for the vCPU's mode). Returns EMUL_OK, EMUL_UNHANDLED, or
+ * EMUL_EXCEPTION after injecting the fault the fetch raised. */
+struct emul_ctx;
+int vcpu_decode_insn(struct vcpu *v, struct emul_ctx *c);
 
 void handle_msr(struct vcpu *v, const struct vm_exit *e, bool write);
 void handle_cr_write(struct vcpu *v, const struct vm_exit *e);

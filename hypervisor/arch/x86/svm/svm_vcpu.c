@@ -420,6 +420,10 @@ static void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e
 		e->io.in = info1 & IOIO_TYPE_IN;
 		e->io.string = info1 & IOIO_STR;
 		e->io.rep = info1 & IOIO_REP;
+		/* The address size of a string form (bits 9:7: A64, A32, A16);
+		 * 0 when the CPU left them clear (QEMU 7.2's TCG does). */
+		e->io.addr_size = (info1 & (1u << 9)) ? 8 : (info1 & (1u << 8)) ? 4 :
+				  (info1 & (1u << 7)) ? 2 : 0;
 		e->next_rip = vmcb->control.exitinfo2; /* always given (15.10.2) */
 		break;
 	case SVM_EXIT_HLT:
