@@ -42,6 +42,9 @@ GUEST_ELFS :=
 -include tests/guests/guests.mk
 guests: $(GUEST_ELFS)
 
+# The emulator's libFuzzer target: `make fuzz`, `make fuzz-run FUZZ_SECONDS=600`.
+include tests/fuzz/fuzz.mk
+
 # Linux guests: Debian kernels + busybox initramfs (guest-linux/README.md),
 # cached outside the clone.
 include guest-linux/guest-linux.mk
@@ -113,6 +116,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) linux-guest-debian-amd64
 	$(MAKE) unit
+	$(MAKE) fuzz-run FUZZ_SECONDS=30
 	$(MAKE) integration
 
 clean:
