@@ -7,6 +7,7 @@
  */
 #include <shale/bootinfo.h>
 #include <shale/compiler.h>
+#include <shale/multiboot1.h>
 #include <shale/errno.h>
 #include <shale/frames.h>
 #include <shale/printk.h>
@@ -16,7 +17,6 @@ struct boot_info boot_info;
 
 #define INFO_LIMIT (1UL << 32)   /* both protocols hand over 32-bit addresses */
 #define MB2_INFO_MAX (1u << 20)  /* a sane upper bound for the whole block */
-#define MB_MEMORY_AVAILABLE 1
 
 /* Copies the NUL-terminated string at physical 'pa' into dst (at most
  * size-1 bytes, always terminated). Returns false if 'pa' is unusable. */
@@ -60,34 +60,15 @@ static void add_module(paddr_t start, paddr_t end, paddr_t string)
 
 static void add_ram(u64 base, u64 len, u32 type)
 {
-	if (type != MB_MEMORY_AVAILABLE)
+	if (type != MB1_MEMORY_AVAILABLE)
 		return;
 	if (memmap_add_usable(&boot_info.memmap, base, len))
 		printk("shale: memory map full; RAM at 0x%lx ignored\n", base);
 }
 
-struct mb1_info {
-	u32 flags, mem_lower, mem_upper, boot_device, cmdline;
-	u32 mods_count, mods_addr;
-	u32 syms[4];
-	u32 mmap_length, mmap_addr;
-	u32 drives_length, drives_addr, config_table, boot_loader_name;
-} __packed;
 
-struct mb1_module {
-	u32 start, end, string, reserved;
-} __packed;
 
-struct mb1_mmap {
-	u32 size;
-	u64 base, length;
-	u32 type;
-} __packed;
 
-#define MB1_INFO_CMDLINE (1u << 2)
-#define MB1_INFO_MODS (1u << 3)
-#define MB1_INFO_MMAP (1u << 6)
-#define MB1_INFO_LOADER (1u << 9)
 
 static int parse_mb1(paddr_t pa)
 {

@@ -10,6 +10,7 @@
  */
 #include <shale/bootinfo.h>
 #include <shale/compiler.h>
+#include <shale/multiboot1.h>
 #include <shale/domain.h>
 #include <shale/errno.h>
 #include <shale/frames.h>
@@ -141,23 +142,8 @@ static const struct mb1_header *find_header(struct load_ctx *c, u64 *off)
 	return NULL;
 }
 
-struct mb1_info {
-	u32 flags, mem_lower, mem_upper, boot_device, cmdline;
-	u32 mods_count, mods_addr;
-	u32 syms[4];
-	u32 mmap_length, mmap_addr;
-	u32 drives_length, drives_addr, config_table, boot_loader_name;
-} __packed;
 
-struct mb1_mmap {
-	u32 size;
-	u64 base, length;
-	u32 type;
-} __packed;
 
-struct mb1_module {
-	u32 start, end, string, reserved;
-} __packed;
 
 /* Builds the information block at MB1_INFO_GPA: memory map, command line,
  * loader name and the ramdisk module. */
@@ -176,14 +162,16 @@ static int write_info(struct load_ctx *c, const struct boot_module *ramdisk)
 	BUILD_BUG_ON(sizeof(*info) + 4 * sizeof(*mm) + sizeof(*mod) +
 		     DOMCFG_CMDLINE_MAX + 1 + 16 > MB1_INFO_SIZE);
 	memset(block, 0, sizeof(block));
-	info->flags = (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9);
+	info->flags = MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MMAP | MB1_INFO_LOADER;
 	info->mem_lower = LOW_RAM_END >> 10;
 	info->mem_upper = (u32)((ram[0].end - 0x100000) >> 10);
-	mm[0] = (struct mb1_mmap){ 20, 0, LOW_RAM_END, 1 };
-	mm[1] = (struct mb1_mmap){ 20, 0xf0000, 0x10000, 2 };
-	mm[2] = (struct mb1_mmap){ 20, 0x100000, ram[0].end - 0x100000, 1 };
+	mm[0] = (struct mb1_mmap){ 20, 0, LOW_RAM_END, MB1_MEMORY_AVAILABLE };
+	mm[1] = (struct mb1_mmap){ 20, 0xf0000, 0x10000, MB1_MEMORY_RESERVED };
+	mm[2] = (struct mb1_mmap){ 20, 0x100000, ram[0].end - 0x100000,
+				    MB1_MEMORY_AVAILABLE };
 	if (nr_ram == 2)
-		mm[3] = (struct mb1_mmap){ 20, ram[1].start, ram[1].end - ram[1].start, 1 };
+		mm[3] = (struct mb1_mmap){ 20, ram[1].start, ram[1].end - ram[1].start,
+					    MB1_MEMORY_AVAILABLE };
 	info->mmap_addr = (u32)(MB1_INFO_GPA + ((u8 *)mm - block));
 	info->mmap_length = (2 + nr_ram) * sizeof(*mm);
 	memcpy(strings, d->cfg.cmdline, cmd_len + 1);
@@ -202,7 +190,7 @@ static int write_info(struct load_ctx *c, const struct boot_module *ramdisk)
 		*mod = (struct mb1_module){ (u32)at, (u32)(at + size),
 					    info->boot_loader_name + 6, 0 };
 		memcpy(strings + cmd_len + 7, "ramdisk", 8);
-		info->flags |= 1u << 3;
+		info->flags |= MB1_INFO_MODS;
 		info->mods_count = 1;
 		info->mods_addr = (u32)(MB1_INFO_GPA + ((u8 *)mod - block));
 	}
