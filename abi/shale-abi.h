@@ -28,12 +28,29 @@
 /* Hypercall numbers. */
 #define SHALE_HC_VERSION 0       /* () -> SHALE_ABI_VERSION */
 #define SHALE_HC_CONSOLE_WRITE 1 /* (gva buf, len <= 4096) -> bytes written */
-#define SHALE_HC_NR 2
+/* (target_kib) -> 0: the balloon interface of populate-on-demand. The
+ * domain may keep at most target_kib of RAM backed (populated pages plus
+ * Shale's cache for it); 0 as the argument only reads the target back
+ * (returns it in KiB). Fails with -SHALE_EINVAL above maxmem. */
+#define SHALE_HC_MEMORY_TARGET 2
+/* (out gva of struct shale_memory_info) -> 0: the domain's memory figures. */
+#define SHALE_HC_MEMORY_INFO 3
+#define SHALE_HC_NR 4
+
+/* SHALE_HC_MEMORY_INFO's result, all in KiB. */
+struct shale_memory_info {
+	unsigned long long maxmem_kib;    /* RAM the guest sees */
+	unsigned long long target_kib;    /* backing allowed */
+	unsigned long long populated_kib; /* backed now */
+	unsigned long long cache_kib;     /* Shale's PoD cache for the domain */
+	unsigned long long outstanding_kib; /* not yet backed (PoD entries) */
+};
 
 /* Error codes (returned negated). */
 #define SHALE_EPERM 1
 #define SHALE_EFAULT 14
 #define SHALE_EINVAL 22
 #define SHALE_ENOSYS 38
+#define SHALE_ENOMEM 12
 
 #endif /* SHALE_ABI_H */
