@@ -67,11 +67,45 @@ bool vcpu_set_cr4(struct vcpu *v, u64 val)
 	return true;
 }
 
+/* MOV to CR3 (intercepted only under shadow paging). SDM 4.4.1: with PAE
+ * paging the four PDPTEs are loaded, and a reserved bit in a present one
+ * makes the MOV raise #GP; in long mode bits above MAXPHYADDR (and, with
+ * CR4.PCIDE, bit 63 "do not flush") are not loaded. */
+bool vcpu_set_cr3(struct vcpu *v, u64 val)
+{
+	struct guest_paging gp;
+
+	paging_vcpu_state(v, &gp);
+	if (v->efer & EFER_LMA) {
+		if (v->cr[4] & CR4_PCIDE)
+			val &= ~(1ULL << 63);
+		if (val >> gp.maxphyaddr)
+			return false;
+	} else {
+		val &= 0xffffffffUL;
+	}
+	if (guest_paging_levels(&gp) == 3) {
+		u64 pdpte[4];
+
+		if (guest_phys_read(v->domain, _gpa(val & 0xffffffe0UL), pdpte,
+				    sizeof(pdpte)))
+			return false;
+		for (unsigned int i = 0; i < 4; i++)
+			if (!guest_pae_pdpte_valid(&gp, pdpte[i]))
+				return false;
+	}
+	v->cr[3] = val;
+	paging_update_cr3(v);
+	return true;
+}
+
 static bool set_cr(struct vcpu *v, unsigned int cr, u64 val)
 {
 	switch (cr) {
 	case 0:
 		return vcpu_set_cr0(v, val);
+	case 3:
+		return vcpu_set_cr3(v, val);
 	case 4:
 		return vcpu_set_cr4(v, val);
 	default:
@@ -139,4 +173,68 @@ unknown:
 	domain_crash(v->domain, v, "CR%u write by an instruction Shale does not "
 		     "decode (%02x %02x %02x %02x)", e->cr.cr, c.insn.bytes[0],
 		     c.insn.bytes[1], c.insn.bytes[2], c.insn.bytes[3]);
+}
+
+/* MOV from CR0/CR3/CR4 (0F 20 /r: always a register) and SMSW (0F 01 /4)
+ * under shadow paging: the guest sees v->cr[], not the hardware's. */
+void handle_cr_read(struct vcpu *v, const struct vm_exit *e)
+{
+	struct emul_ctx c;
+	int rc = vcpu_decode_insn(v, &c);
+	u64 val;
+
+	if (rc == EMUL_EXCEPTION)
+		return;
+	if (rc != EMUL_OK || c.insn.map != 1)
+		goto unknown;
+	if (c.insn.opcode == 0x20 && c.insn.reg == e->cr.cr &&
+	    e->cr.cr <= 4) {
+		val = v->cr[e->cr.cr];
+		if (c.mode != EMUL_MODE_64)
+			val &= 0xffffffffUL;
+		*vcpu_gpr(v, c.insn.rm) = val;
+	} else if (c.insn.opcode == 0x01 && (c.insn.modrm >> 3 & 7) == 4 &&
+		   !c.insn.mem && e->cr.cr == 0) {
+		/* SMSW r16/r32/r64: a register form stores CR0 zero-extended
+		 * (the 16-bit form writes only the low word). */
+		u64 *r = vcpu_gpr(v, c.insn.rm);
+
+		if (c.insn.opsize == 2)
+			*r = (*r & ~0xffffUL) | (v->cr[0] & 0xffff);
+		else
+			*r = v->cr[0] & 0xffffffffUL;
+	} else {
+		goto unknown;
+	}
+	vcpu_skip_insn(v, e, c.insn.len);
+	return;
+unknown:
+	domain_crash(v->domain, v, "CR%u read by an instruction Shale does not "
+		     "emulate (%02x %02x %02x %02x)", e->cr.cr, c.insn.bytes[0],
+		     c.insn.bytes[1], c.insn.bytes[2], c.insn.bytes[3]);
+}
+
+/* INVLPG m (0F 01 /7): SVM without decode assists does not report the
+ * address, so the operand is decoded here. */
+void handle_invlpg(struct vcpu *v, const struct vm_exit *e)
+{
+	struct emul_ctx c;
+	int rc = vcpu_decode_insn(v, &c);
+	u64 la;
+
+	if (rc == EMUL_EXCEPTION)
+		return;
+	if (rc != EMUL_OK || c.insn.map != 1 || c.insn.opcode != 0x01 ||
+	    (c.insn.modrm >> 3 & 7) != 7 || !c.insn.mem) {
+		domain_crash(v->domain, v, "INVLPG Shale cannot decode (%02x %02x "
+			     "%02x %02x)", c.insn.bytes[0], c.insn.bytes[1],
+			     c.insn.bytes[2], c.insn.bytes[3]);
+		return;
+	}
+	la = (c.mode == EMUL_MODE_64 && c.insn.seg < EMUL_SEG_FS ? 0 :
+	      c.seg_base[c.insn.seg]) + c.insn.ea;
+	if (c.mode != EMUL_MODE_64)
+		la &= 0xffffffffUL;
+	paging_invlpg(v, _gva(la));
+	vcpu_skip_insn(v, e, c.insn.len);
 }

@@ -158,6 +158,7 @@ static void domain_free_memory(struct domain *d)
 	xfree(d->chunks);
 	d->chunks = NULL;
 	d->nr_chunks = 0;
+	paging_domain_fini(d);
 	p2m_fini(&d->p2m);
 }
 
@@ -209,7 +210,8 @@ static int domain_create_vcpus(struct domain *d)
 		d->vcpus[i] = v;
 		d->nr_vcpus++;
 		hvm->vcpu_reset(v, BOOT_PROTECTED32);
-		hvm->set_npt_root(v, d->p2m.root);
+		if (d->cfg.hap)
+			hvm->set_npt_root(v, d->p2m.root);
 		sched_assign(v);
 	}
 	d->vcpus_alive = d->nr_vcpus;

@@ -68,5 +68,23 @@ void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
 	json_u64(j, "table_pages", d->final_p2m_tables);
 	json_u64(j, "splits", d->final_p2m_splits);
 	json_object_end(j);
+	if (!d->cfg.hap) {
+		const struct shadow_stats *s = &d->shadow_stats;
+
+		json_object_begin(j, "shadow");
+		json_u64(j, "fault_guest", s->fault_guest);
+		json_u64(j, "fault_fixed", s->fault_fixed);
+		json_u64(j, "fault_mmio", s->fault_mmio);
+		json_u64(j, "emulated_writes", s->emulated_writes);
+		json_u64(j, "unshadows", s->unshadows);
+		json_u64(j, "wp_heuristic", s->wp_heuristic);
+		json_u64(j, "wp_brute", s->wp_brute);
+		json_u64(j, "recycles", s->recycles);
+		json_u64(j, "tlb_flushes", s->tlb_flushes);
+		json_u64(j, "pages_in_use", s->pages_in_use);
+		json_u64(j, "pages_peak", s->pages_peak);
+		json_u64(j, "pool_pages", s->pool_pages);
+		json_object_end(j);
+	}
 	json_object_end(j);
 }

@@ -169,8 +169,16 @@ void vmexit_handle(struct vcpu *v, struct vm_exit *e)
 	case EXIT_CR_WRITE:
 		handle_cr_write(v, e);
 		break;
+	case EXIT_CR_READ:
+		handle_cr_read(v, e);
+		break;
 	case EXIT_INVLPG:
-		paging_invlpg(v, _gva(0)); /* HAP: nothing; shadow decodes */
+		handle_invlpg(v, e);
+		break;
+	case EXIT_EXCEPTION:
+		if (e->exception.vector != X86_EXC_PF)
+			goto unexpected;
+		paging_page_fault(v, _gva(e->exception.cr2), e->exception.error);
 		break;
 	case EXIT_NPF:
 		hap_nested_fault(v, e);
@@ -185,6 +193,7 @@ void vmexit_handle(struct vcpu *v, struct vm_exit *e)
 		domain_crash(v->domain, v, "the CPU refused the guest state (VMEXIT_INVALID)");
 		break;
 	default:
+	unexpected:
 		domain_crash(v->domain, v, "unexpected exit %s (0x%lx)",
 			     vm_exit_reason_name(e->reason), e->raw);
 		break;

@@ -71,7 +71,13 @@ static unsigned int hap_guest_levels(struct vcpu *v)
 	return guest_paging_levels(&gp);
 }
 
+static u64 hap_hw_cr(struct vcpu *v, unsigned int n, u64 guest)
+{
+	return guest; /* the hardware walks the guest's own tables */
+}
+
 const struct paging_mode hap_paging_mode = {
+	.hw_cr = hap_hw_cr,
 	.name = "hap",
 	.page_fault = hap_page_fault,
 	.invlpg = hap_invlpg,

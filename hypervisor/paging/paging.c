@@ -12,14 +12,20 @@
 int paging_domain_init(struct domain *d)
 {
 	if (!d->cfg.hap)
-		return -SH_EOPNOTSUPP; /* shadow paging: its own issue */
+		return shadow_domain_init(d);
 	d->paging = &hap_paging_mode;
 	return 0;
 }
 
+void paging_domain_fini(struct domain *d)
+{
+	if (d->shadow)
+		shadow_domain_fini(d);
+}
+
 const struct paging_mode *domain_paging(const struct vcpu *v)
 {
-	return v->domain->paging;
+	return v->paging ? v->paging : v->domain->paging;
 }
 
 void paging_vcpu_state(struct vcpu *v, struct guest_paging *gp)

@@ -114,7 +114,12 @@ static const struct emul_ops mmio_ops = {
 
 bool platform_mmio(struct vcpu *v, const struct vm_exit *e)
 {
-	struct mmio_access m = { v, e->npf.gpa, true };
+	return platform_mmio_gpa(v, e->npf.gpa);
+}
+
+bool platform_mmio_gpa(struct vcpu *v, u64 gpa)
+{
+	struct mmio_access m = { v, gpa, true };
 	struct emul_ctx c = { .ops = &mmio_ops, .priv = &m };
 	unsigned int size = hvm->addr_size(v);
 	int rc;

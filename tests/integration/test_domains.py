@@ -61,12 +61,32 @@ SINGLE = [
 ]
 
 
+# Both paging implementations: nested paging (hap = 1) and shadow paging.
+HAP = [1, 0]
+
+
+def assert_shadow_stats(d, hap):
+    """A shadow domain reports its shadow counters (issue 5)."""
+    if hap:
+        assert "shadow" not in d["stats"], d["stats"]
+        return
+    sh = d["stats"]["shadow"]
+    for key in ("fault_guest", "fault_fixed", "emulated_writes", "unshadows",
+                "wp_heuristic", "wp_brute", "recycles", "pages_in_use",
+                "pages_peak", "pool_pages"):
+        assert key in sh, (key, sh)
+    assert sh["fault_fixed"] > 0, sh
+    assert 0 < sh["pages_peak"] <= sh["pool_pages"], sh
+
+
+@pytest.mark.parametrize("hap", HAP, ids=[f"hap{h}" for h in HAP])
 @pytest.mark.parametrize("name,kernel,memory,cmdline,result,code,proof",
                          SINGLE, ids=[s[0] for s in SINGLE])
 def test_test_kernel_runs_as_hap_domain(shale_image, run_shale, tmp_path, name,
                                         kernel, memory, cmdline, result, code,
-                                        proof):
-    cfg = domain_file(tmp_path, name, kernel, memory=memory, cmdline=cmdline)
+                                        proof, hap):
+    cfg = domain_file(tmp_path, name, kernel, memory=memory, cmdline=cmdline,
+                      hap=hap)
     rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", cfg, timeout=180)
     assert summary is not None, out[-3000:]
     d = by_name(summary)[name]
@@ -78,15 +98,17 @@ def test_test_kernel_runs_as_hap_domain(shale_image, run_shale, tmp_path, name,
         assert f"({name}) PASS" in out
     assert f"shale: domain {name} exit {code} " in out
     assert d["stats"]["exits"].get("io", 0) > 0
+    assert_shadow_stats(d, hap)
     assert_memory_given_back(summary)
 
 
+@pytest.mark.parametrize("hap", HAP, ids=[f"hap{h}" for h in HAP])
 def test_several_domains_run_at_once_and_all_pass(shale_image, run_shale,
-                                                  tmp_path):
-    cfgs = [domain_file(tmp_path, "hello1", "hello", cmdline="one"),
-            domain_file(tmp_path, "memory1", "memory", memory=96),
-            domain_file(tmp_path, "paging1", "paging"),
-            domain_file(tmp_path, "hello2", "hello", cmdline="two")]
+                                                  tmp_path, hap):
+    cfgs = [domain_file(tmp_path, "hello1", "hello", cmdline="one", hap=hap),
+            domain_file(tmp_path, "memory1", "memory", memory=96, hap=hap),
+            domain_file(tmp_path, "paging1", "paging", hap=hap),
+            domain_file(tmp_path, "hello2", "hello", cmdline="two", hap=hap)]
     rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", *cfgs, timeout=240)
     assert rc == 0, out[-3000:]
     doms = by_name(summary)
@@ -193,13 +215,17 @@ CPU_SHALE_CHECKS = [
 ]
 
 
-def test_cpu_view_is_filtered_and_checked(shale_image, run_shale, tmp_path):
+@pytest.mark.parametrize("hap", HAP, ids=[f"hap{h}" for h in HAP])
+def test_cpu_view_is_filtered_and_checked(shale_image, run_shale, tmp_path,
+                                          hap):
     """cpu.elf under Shale: CPUID names Shale and hides what Shale does not
     emulate, MSRs, CR0 and CR4 fault (#GP) exactly as the manuals say for
     the CPU CPUID describes, SVM instructions raise #UD, every hypercall
     returns what abi/shale-abi.h promises, and REP OUTSB reaches the
-    console. Every Shale check must have run (none skipped)."""
-    cfg = domain_file(tmp_path, "cpu", "cpu", memory=32)
+    console. Every Shale check must have run (none skipped). With shadow
+    paging CR0/CR4 reads are intercepted and must still show the guest's
+    values."""
+    cfg = domain_file(tmp_path, "cpu", "cpu", memory=32, hap=hap)
     rc, out, summary = run_shale("--cpus", 2, "--mem", "512M", cfg,
                                  timeout=180)
     assert summary is not None, out[-3000:]

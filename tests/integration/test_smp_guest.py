@@ -20,15 +20,15 @@ GUESTS = os.path.join(REPO_ROOT, "build", "tests", "guests")
 SCENARIOS = [(1, 2), (2, 2), (4, 2)]
 
 
-def smp_domain_file(tmp_path, name, vcpus):
-    """Writes a domain file for smp.elf (hap = 1, 64 MiB) with vcpus."""
+def smp_domain_file(tmp_path, name, vcpus, hap=1):
+    """Writes a domain file for smp.elf (64 MiB) with vcpus and hap."""
     kernel = os.path.join(GUESTS, "smp.elf")
     if not os.path.isfile(kernel):
         pytest.fail(f"{kernel} is missing (make guests)")
     path = tmp_path / f"{name}.cfg"
     path.write_text("\n".join([
         f'name = "{name}"', 'type = "hvm"', f'kernel = "{kernel}"',
-        "memory = 64", f"vcpus = {vcpus}", "hap = 1"]) + "\n")
+        "memory = 64", f"vcpus = {vcpus}", f"hap = {hap}"]) + "\n")
     return path
 
 
@@ -78,16 +78,17 @@ def assert_smp_lines(lines, cpus):
     one(r"smp: no AP took an exception \(0\) ok")
 
 
+@pytest.mark.parametrize("hap", [1, 0], ids=["hap1", "hap0"])
 @pytest.mark.parametrize("vcpus,host_cpus", SCENARIOS,
                          ids=[f"{v}vcpu" for v, _ in SCENARIOS])
 def test_smp_guest_starts_every_vcpu_and_each_takes_timer_and_ipis(
-        shale_image, run_shale, tmp_path, vcpus, host_cpus):
+        shale_image, run_shale, tmp_path, vcpus, host_cpus, hap):
     """smp.elf in a HAP domain with vcpus vCPUs passes: fw_cfg and the MADT
     agree on the count, every AP is started with INIT-SIPI-SIPI, and every
     vCPU takes LAPIC timer interrupts and IPIs; it exits 0 through port
     0xF4 and the domain gives its memory back."""
     name = f"smp{vcpus}"
-    cfg = smp_domain_file(tmp_path, name, vcpus)
+    cfg = smp_domain_file(tmp_path, name, vcpus, hap)
     rc, out, summary = run_shale("--cpus", host_cpus, "--mem", "1G", cfg,
                                  timeout=240)
     assert summary is not None, out[-3000:]

@@ -99,3 +99,10 @@ $(BUILD)/unit/test_emulate_ops: $(EMULATE_DEPS)
 UNIT_TESTS += test_emulate_native
 test_emulate_native_SRCS := $(EMULATE_SRCS)
 $(BUILD)/unit/test_emulate_native: $(EMULATE_DEPS)
+
+# Shadow paging's pool and write protection (portable parts); the private
+# header lives beside the sources.
+UNIT_TESTS += test_shadow_pool
+test_shadow_pool_SRCS := hypervisor/paging/shadow/shadow_pool.c \
+	hypervisor/paging/shadow/shadow_wp.c hypervisor/mm/xmalloc.c
+$(BUILD)/unit/test_shadow_pool: hypervisor/paging/shadow/shadow_private.h

@@ -18,6 +18,7 @@
 #include <shale/compiler.h>
 #include <shale/domcfg.h>
 #include <shale/p2m.h>
+#include <shale/shadow.h>
 #include <shale/spinlock.h>
 #include <shale/types.h>
 #include <shale/uart.h>
@@ -68,6 +69,8 @@ struct domain {
 
 	struct p2m p2m;
 	const struct paging_mode *paging;
+	struct shadow_domain *shadow; /* hap = 0: the shadow pool (shadow/) */
+	struct shadow_stats shadow_stats; /* kept after the pool is freed */
 	struct platform *platform;  /* PC devices and firmware (platform/) */
 	u64 ram_bytes;             /* guest RAM backed */
 	struct ram_chunk *chunks;  /* xmalloc'ed array */

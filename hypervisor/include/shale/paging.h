@@ -28,9 +28,21 @@ struct paging_mode {
 	/* CR0/CR4/EFER changed: recompute the vCPU's paging mode. */
 	void (*update_paging_modes)(struct vcpu *v);
 	unsigned int (*guest_levels)(struct vcpu *v);
+	/* What the hardware should hold in CR0, CR3, CR4 or EFER (n = 8)
+	 * for the guest-visible value 'guest' (HAP: the same). */
+	u64 (*hw_cr)(struct vcpu *v, unsigned int n, u64 guest);
+	/* Shadow only: the guest's CR0/CR3/CR4 reads must be intercepted
+	 * (their hardware values differ), and INVLPG, #PF, CR3 writes. */
+	bool shadow;
 };
 
 extern const struct paging_mode hap_paging_mode;
+/* Shadow paging: the mode of a domain with hap = 0 before its vCPUs pick
+ * one per guest paging level (hypervisor/paging/shadow/). */
+extern const struct paging_mode shadow_paging_mode;
+
+/* Frees the domain's paging structures (shadow pool); HAP: nothing. */
+void paging_domain_fini(struct domain *d);
 
 struct vm_exit;
 /* A nested page fault (HAP): devices, read-only memory, or a crash. */
@@ -69,6 +81,19 @@ static inline void paging_update_cr3(struct vcpu *v)
 static inline void paging_update_paging_modes(struct vcpu *v)
 {
 	domain_paging(v)->update_paging_modes(v);
+}
+
+/* A #PF the hardware raised in the guest (shadow paging intercepts them):
+ * fixes the shadow, emulates, or delivers the guest's own fault. */
+static inline void paging_page_fault(struct vcpu *v, gva_t va, u32 pfec)
+{
+	domain_paging(v)->page_fault(v, va, pfec);
+}
+
+/* The value the hardware should see for CR n (0, 3, 4; 8 = EFER). */
+static inline u64 paging_hw_cr(struct vcpu *v, unsigned int n, u64 guest)
+{
+	return domain_paging(v)->hw_cr(v, n, guest);
 }
 
 /* 0, 2, 3 or 4: the guest's current number of paging levels. */

@@ -53,6 +53,9 @@ bool platform_vcpu_wakeup_due(struct vcpu *v);
  * p2m_mmio page): decoded with the emulator and sent to the device.
  * Returns false if no device answers at gpa (the caller crashes). */
 bool platform_mmio(struct vcpu *v, const struct vm_exit *e);
+/* The same for an access to guest-physical gpa found another way (a shadow
+ * paging fault on an MMIO page). */
+bool platform_mmio_gpa(struct vcpu *v, u64 gpa);
 
 /* MSR accesses for the platform's registers (APIC base, x2APIC range,
  * TSC deadline). Return false for an MSR that is not theirs or #GP. */

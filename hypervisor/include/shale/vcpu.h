@@ -54,8 +54,16 @@ struct vcpu {
 	u64 slice_end;            /* tick at which the slice ends */
 	void *hvm_data;           /* vendor state (struct svm_vcpu) */
 	u32 asid;                 /* vendor TLB tag, per physical CPU */
-	u64 asid_generation;
+	u64 asid_generation;      /* 0: take a fresh ASID at the next entry
+				   * (written by other CPUs to flush: atomic) */
 	int asid_pcpu;
+	/* Shadow paging's cross-CPU TLB flush (shadow.c): set by the backend
+	 * while the vCPU may run guest code, and a count of its exits. */
+	u32 in_guest;
+	u64 exit_seq;
+	/* The vCPU's paging mode when it differs from its domain's (shadow
+	 * paging has one per guest paging level); NULL: the domain's. */
+	const struct paging_mode *paging;
 	struct vcpu_stats stats;
 };
 

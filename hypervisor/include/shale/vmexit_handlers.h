@@ -34,6 +34,10 @@ int vcpu_decode_insn(struct vcpu *v, struct emul_ctx *c);
 
 void handle_msr(struct vcpu *v, const struct vm_exit *e, bool write);
 void handle_cr_write(struct vcpu *v, const struct vm_exit *e);
+/* Shadow paging: MOV from CR0/CR3/CR4 and SMSW return the guest-visible
+ * values; INVLPG is decoded for its address. */
+void handle_cr_read(struct vcpu *v, const struct vm_exit *e);
+void handle_invlpg(struct vcpu *v, const struct vm_exit *e);
 void handle_hypercall(struct vcpu *v, const struct vm_exit *e);
 void handle_io(struct vcpu *v, const struct vm_exit *e);
 
@@ -42,5 +46,6 @@ void handle_io(struct vcpu *v, const struct vm_exit *e);
 bool vcpu_set_cr0(struct vcpu *v, u64 val);
 bool vcpu_set_cr4(struct vcpu *v, u64 val);
 bool vcpu_set_efer(struct vcpu *v, u64 val);
+bool vcpu_set_cr3(struct vcpu *v, u64 val);
 
 #endif /* SHALE_VMEXIT_HANDLERS_H */

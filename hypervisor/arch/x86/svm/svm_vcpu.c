@@ -15,6 +15,7 @@
 #include <shale/frames.h>
 #include <shale/guest_walk.h>
 #include <shale/hvm.h>
+#include <shale/paging.h>
 #include <shale/printk.h>
 #include <shale/spinlock.h>
 #include <shale/string.h>
@@ -150,7 +151,46 @@ static void vmcb_init_control(struct vmcb_control *c)
 	c->vintr = VINTR_MASKING;
 }
 
+/* Shadow paging (APM 15.15-15.17 without nested paging): the hardware
+ * walks Shale's shadow tables, so the guest's reads of CR0, CR3 and CR4
+ * (whose hardware values differ), its CR3 writes, INVLPG and every #PF
+ * come to Shale. HAP domains run without these intercepts. */
+static void vmcb_shadow_intercepts(struct vmcb_control *c, bool on)
+{
+	const u16 crs = (1u << 0) | (1u << 3) | (1u << 4);
+
+	if (on) {
+		c->intercept_cr_read |= crs;
+		c->intercept_cr_write |= 1u << 3;
+		c->intercept_misc1 |= INTERCEPT_INVLPG;
+		c->intercept_exceptions |= 1u << 14;
+		c->np_enable = 0;
+	} else {
+		c->intercept_cr_read &= (u16)~crs;
+		c->intercept_cr_write &= (u16)~(1u << 3);
+		c->intercept_misc1 &= ~INTERCEPT_INVLPG;
+		c->intercept_exceptions &= ~(1u << 14);
+	}
+}
+
+static void svm_vcpu_reset_state(struct vcpu *v, enum vcpu_boot_mode mode);
+
+/* Resets the vCPU, then lets the paging mode pick the shadow tables that
+ * fit the new state (shadow paging: the hardware CR3 depends on it). */
 void svm_vcpu_reset(struct vcpu *v, enum vcpu_boot_mode mode)
+{
+	bool shadow = v->domain->paging && v->domain->paging->shadow;
+
+	svm_vcpu_reset_state(v, mode);
+	vmcb_shadow_intercepts(&vmcb_of(v)->control, shadow);
+	if (shadow) {
+		paging_update_paging_modes(v);
+		for (unsigned int n = 0; n <= 8; n += (n == 0 ? 3 : n == 3 ? 1 : 4))
+			hvm->update_guest_cr(v, n);
+	}
+}
+
+static void svm_vcpu_reset_state(struct vcpu *v, enum vcpu_boot_mode mode)
 {
 	struct vmcb *vmcb = vmcb_of(v);
 	struct vmcb_save *s = &vmcb->save;
@@ -224,20 +264,24 @@ void svm_update_guest_cr(struct vcpu *v, unsigned int n)
 {
 	struct vmcb_save *s = &vmcb_of(v)->save;
 
-	/* With nested paging the hardware sees the guest's own values; the
-	 * shadow-paging mode will substitute its own here. */
+	/* With nested paging the hardware sees the guest's own values; shadow
+	 * paging substitutes its own (paging_hw_cr). Before the domain has a
+	 * paging mode (early reset) the guest's values stand in. */
+	bool pm = v->domain && v->domain->paging;
+
 	switch (n) {
 	case 0:
-		s->cr0 = v->cr[0];
+		s->cr0 = pm ? paging_hw_cr(v, 0, v->cr[0]) : v->cr[0];
 		break;
 	case 3:
-		s->cr3 = v->cr[3];
+		s->cr3 = pm ? paging_hw_cr(v, 3, v->cr[3]) : v->cr[3];
 		break;
 	case 4:
-		s->cr4 = v->cr[4];
+		s->cr4 = pm ? paging_hw_cr(v, 4, v->cr[4]) : v->cr[4];
 		break;
 	case 8:
-		s->efer = v->efer | EFER_SVME; /* VMRUN requires SVME (15.5.1) */
+		/* VMRUN requires SVME (15.5.1). */
+		s->efer = (pm ? paging_hw_cr(v, 8, v->efer) : v->efer) | EFER_SVME;
 		break;
 	default:
 		BUG();
@@ -253,6 +297,7 @@ void svm_set_npt_root(struct vcpu *v, mfn_t root)
 {
 	struct vmcb_control *c = &vmcb_of(v)->control;
 
+	vmcb_shadow_intercepts(c, false);
 	c->np_enable = NP_ENABLE;
 	c->n_cr3 = mfn_to_paddr(root);
 }
@@ -371,7 +416,16 @@ void svm_run(struct vcpu *v, struct vm_exit *e)
 	irq_disable();
 	__asm__ volatile("clgi" ::: "memory");
 	irq_enable();
+	/* A CPU that flushes this vCPU's TLB (shadow paging) clears
+	 * asid_generation, then kicks and waits for exit_seq to move while
+	 * in_guest is set: GIF = 0 holds its IPI until VMRUN, which then
+	 * exits at once; the next entry takes a fresh ASID. */
+	__atomic_store_n(&v->in_guest, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&v->asid_generation, __ATOMIC_SEQ_CST))
+		asid_assign(v, p, vmcb);
 	svm_vmrun(s->vmcb_pa, &v->regs, mfn_to_paddr(p->hvm_host_vmsave));
+	__atomic_add_fetch(&v->exit_seq, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->in_guest, 0, __ATOMIC_SEQ_CST);
 	__asm__ volatile("stgi" ::: "memory"); /* a pending host interrupt is taken here */
 
 	v->regs.rax = vmcb->save.rax;

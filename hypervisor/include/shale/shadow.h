@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shadow paging's public face: the statistics a domain keeps (shown in its
+ * stats JSON) and the pool size rules. The implementation lives in
+ * hypervisor/paging/shadow/. Runs: host root mode and host unit tests.
+ */
+#ifndef SHALE_SHADOW_H
+#define SHALE_SHADOW_H
+
+#include <shale/types.h>
+
+/* Counters of one shadow domain; guarded by the domain's shadow lock. */
+struct shadow_stats {
+	u64 fault_guest;      /* genuine guest #PF reflected to the guest */
+	u64 fault_fixed;      /* fixed by propagating guest entries */
+	u64 fault_mmio;       /* emulated MMIO reached through a shadow fault */
+	u64 emulated_writes;  /* guest writes emulated (page tables, WP=0) */
+	u64 unshadows;        /* frames unshadowed after many data writes */
+	u64 wp_heuristic;     /* write access removed by the heuristic alone */
+	u64 wp_brute;         /* ... that needed the brute-force scan */
+	u64 recycles;         /* shadows recycled because the pool was short */
+	u64 tlb_flushes;      /* domain-wide TLB flushes */
+	u64 pages_in_use;     /* shadow pages held now */
+	u64 pages_peak;
+	u64 pool_pages;       /* the pool's budget */
+};
+
+/* The smallest pool: 1 MiB (`shadow_memory = 1`). It holds, for every
+ * vCPU, its current top level and one full path, with room to spare; a
+ * guest runs on it, more slowly, by recycling. */
+#define SHADOW_MIN_MIB 1
+
+/* Default pool in pages: 1 MiB per vCPU + 8 KiB per MiB of RAM. */
+static inline u64 shadow_default_pages(unsigned int vcpus, u64 ram_mib)
+{
+	return (u64)vcpus * 256 + ram_mib * 2;
+}
+
+struct shadow_domain;
+struct domain;
+
+/* Sets up shadow paging for a domain with hap = 0: its pool (size from
+ * d->cfg.shadow_memory_mib, or the default) and d->paging. Returns 0 or
+ * -SH_ENOMEM. */
+int shadow_domain_init(struct domain *d);
+/* Frees every shadow and the pool (the domain's vCPUs are off all CPUs). */
+void shadow_domain_fini(struct domain *d);
+
+#endif /* SHALE_SHADOW_H */
