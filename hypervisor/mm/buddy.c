@@ -206,6 +206,33 @@ void buddy_free(struct buddy *b, mfn_t head, unsigned int order)
 	spin_unlock(&b->lock);
 }
 
+/* Rewrites the head of each 2^new_order piece as an allocated head that
+ * carries the block's 'user' tag; frames inside a piece stay tails. The
+ * pieces are aligned and inside the block, so the block invariants hold. */
+void buddy_split(struct buddy *b, mfn_t head, unsigned int order,
+		 unsigned int new_order)
+{
+	u64 m = mfn_x(head), i;
+	struct frame_info *fi;
+	u16 user;
+
+	BUG_ON(order > BUDDY_MAX_ORDER || new_order > order);
+	BUG_ON(m < b->base || m - b->base >= b->nr_frames);
+
+	spin_lock(&b->lock);
+	fi = &b->frames[m - b->base];
+	BUG_ON_LOCKED(fi->state != FRAME_USED_HEAD, &b->lock);
+	BUG_ON_LOCKED(fi->order != order, &b->lock);
+	user = fi->user;
+	for (i = 0; i < (1ULL << order); i += 1ULL << new_order) {
+		fi = &b->frames[m - b->base + i];
+		fi->state = FRAME_USED_HEAD;
+		fi->order = new_order;
+		fi->user = user;
+	}
+	spin_unlock(&b->lock);
+}
+
 struct frame_info *buddy_frame(struct buddy *b, mfn_t m)
 {
 	if (mfn_x(m) < b->base || mfn_x(m) - b->base >= b->nr_frames)

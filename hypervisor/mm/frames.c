@@ -35,6 +35,11 @@ void free_frames(mfn_t head, unsigned int order)
 	buddy_free(&machine_frames, head, order);
 }
 
+void split_frames(mfn_t head, unsigned int order, unsigned int new_order)
+{
+	buddy_split(&machine_frames, head, order, new_order);
+}
+
 void *alloc_page_zeroed(void)
 {
 	mfn_t m = alloc_frames_zeroed(0);

@@ -490,6 +490,43 @@ static void buddy_frame_is_null_outside_the_covered_range(void **state)
 	buddy_put(&b);
 }
 
+/* A split block is pieces of the smaller order, each with the block's user
+ * tag, that free one by one and merge back into the original block. */
+static void buddy_split_gives_pieces_that_free_on_their_own_and_merge(void **state)
+{
+	struct buddy b;
+	mfn_t m;
+	u64 i;
+
+	buddy_get(&b, 0, 64);
+	buddy_add_range(&b, _mfn(0), 64);
+	m = buddy_alloc(&b, 4);
+	buddy_frame(&b, m)->user = 0x1234;
+	buddy_split(&b, m, 4, 2);
+	assert_int_equal(buddy_audit(&b), 0);
+	for (i = 0; i < 16; i += 4) {
+		struct frame_info *fi = buddy_frame(&b, _mfn(mfn_x(m) + i));
+
+		assert_int_equal(fi->state, FRAME_USED_HEAD);
+		assert_int_equal(fi->order, 2);
+		assert_int_equal(fi->user, 0x1234);
+	}
+	expect_assert_failure(buddy_free(&b, m, 4));
+	expect_assert_failure(buddy_split(&b, m, 4, 2));
+	expect_assert_failure(buddy_split(&b, m, 2, 3));
+	assert_false(spin_is_locked(&b.lock));
+	buddy_split(&b, _mfn(mfn_x(m) + 4), 2, 0); /* a piece splits again */
+	for (i = 0; i < 4; i++)
+		buddy_free(&b, _mfn(mfn_x(m) + 4 + i), 0);
+	buddy_free(&b, _mfn(mfn_x(m) + 12), 2);
+	buddy_free(&b, m, 2);
+	buddy_free(&b, _mfn(mfn_x(m) + 8), 2);
+	assert_int_equal(buddy_audit(&b), 0);
+	assert_int_equal(b.free_frames, 64);
+	assert_int_equal(b.free_blocks[6], 1);
+	buddy_put(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +546,7 @@ int main(void)
 		cmocka_unit_test(buddy_audit_passes_after_every_step_of_a_random_sequence),
 		cmocka_unit_test(buddy_audit_detects_corrupted_metadata),
 		cmocka_unit_test(buddy_frame_is_null_outside_the_covered_range),
+		cmocka_unit_test(buddy_split_gives_pieces_that_free_on_their_own_and_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,13 @@ UNIT_TESTS += test_emulate_native
 test_emulate_native_SRCS := $(EMULATE_SRCS)
 $(BUILD)/unit/test_emulate_native: $(EMULATE_DEPS)
 
+UNIT_TESTS += test_pod
+test_pod_SRCS := hypervisor/paging/pod.c hypervisor/paging/pod_sweep.c \
+	hypervisor/paging/pod_audit.c hypervisor/paging/p2m.c \
+	hypervisor/paging/p2m_audit.c
+$(BUILD)/unit/test_pod: hypervisor/paging/pod_internal.h \
+	hypervisor/paging/p2m_pte.h
+
 # Shadow paging's pool and write protection (portable parts); the private
 # header lives beside the sources.
 UNIT_TESTS += test_shadow_pool

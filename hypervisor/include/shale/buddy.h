@@ -66,6 +66,13 @@ mfn_t buddy_alloc(struct buddy *b, unsigned int order);
  * anything else is a bug in the caller (BUG_ON). */
 void buddy_free(struct buddy *b, mfn_t head, unsigned int order);
 
+/* Turns an allocated block of 'order' into 2^(order - new_order) allocated
+ * blocks of 'new_order' (the first at 'head'), each keeping the block's
+ * 'user' tag and each freed on its own with buddy_free(.., new_order).
+ * Splitting anything but an allocated head of 'order' is BUG. */
+void buddy_split(struct buddy *b, mfn_t head, unsigned int order,
+		 unsigned int new_order);
+
 /* The metadata of an mfn inside the covered range, else NULL. */
 struct frame_info *buddy_frame(struct buddy *b, mfn_t m);
 

@@ -18,6 +18,9 @@ mfn_t alloc_frames(unsigned int order);
 /* As alloc_frames, with the frames zeroed through the direct map. */
 mfn_t alloc_frames_zeroed(unsigned int order);
 void free_frames(mfn_t head, unsigned int order);
+/* Turns an allocated block of 'order' into 2^(order - new_order) blocks of
+ * 'new_order', each freed on its own (buddy_split). */
+void split_frames(mfn_t head, unsigned int order, unsigned int new_order);
 
 /* Boot only: covers machine memory below 'limit' (what the direct map
  * reaches) with metadata taken from the early allocator, and frees every
