@@ -45,6 +45,9 @@ guests: $(GUEST_ELFS)
 # The emulator's libFuzzer target: `make fuzz`, `make fuzz-run FUZZ_SECONDS=600`.
 include tests/fuzz/fuzz.mk
 
+# The VMI interface ROM (rom/rom.mk): build/rom/vmi.bin, embedded in the image.
+include rom/rom.mk
+
 # Linux guests: Debian kernels + busybox initramfs (guest-linux/README.md),
 # cached outside the clone.
 include guest-linux/guest-linux.mk

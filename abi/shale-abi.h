@@ -36,6 +36,7 @@
 /* (out gva of struct shale_memory_info) -> 0: the domain's memory figures. */
 #define SHALE_HC_MEMORY_INFO 3
 #define SHALE_HC_NR 4
+/* 16-20: the VMI ROM's hypercalls, VMI_HC_* in abi/vmi-rom.h. */
 
 /* SHALE_HC_MEMORY_INFO's result, all in KiB. */
 struct shale_memory_info {

@@ -6,6 +6,7 @@
  */
 #include <shale/domain.h>
 #include <shale/json.h>
+#include <shale/vmi.h>
 
 void domain_stats_snapshot(struct domain *d)
 {
@@ -86,5 +87,6 @@ void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
 		json_u64(j, "pool_pages", s->pool_pages);
 		json_object_end(j);
 	}
+	vmi_stats_json(d, j); /* "vmi": PV domains only */
 	json_object_end(j);
 }

@@ -10,6 +10,7 @@
 #include <shale/guest_walk.h>
 #include <shale/hvm.h>
 #include <shale/vmexit_handlers.h>
+#include <shale/vmi.h>
 
 #include <shale-abi.h>
 
@@ -57,6 +58,9 @@ void handle_hypercall(struct vcpu *v, const struct vm_exit *e)
 
 	if (hvm->cpl(v) != 0)
 		ret = -SHALE_EPERM;
+	else if (vmi_is_hypercall(nr))
+		ret = vmi_hypercall(v, nr, v->regs.rbx & mask, v->regs.rcx & mask,
+				    v->regs.rdx & mask, v->regs.rsi & mask);
 	else if (nr >= SHALE_HC_NR || !hypercalls[nr])
 		ret = -SHALE_ENOSYS;
 	else

@@ -9,6 +9,7 @@
 #include <shale/errno.h>
 #include <shale/platform.h>
 #include <shale/time.h>
+#include <shale/vmi.h>
 #include <shale/xmalloc.h>
 
 #include "platform_internal.h"
@@ -28,6 +29,9 @@ int platform_init(struct domain *d)
 		rc = platform_apic_init(d, p, 0);
 	if (!rc)
 		platform_legacy_init(d, p, 0);
+	/* PV domains: the same platform plus the VMI ROM. */
+	if (!rc)
+		rc = vmi_domain_init(d);
 	return rc;
 }
 
@@ -37,6 +41,7 @@ void platform_fini(struct domain *d)
 
 	if (!p)
 		return;
+	vmi_domain_fini(d);
 	platform_apic_fini(p);
 	xfree(p);
 	d->platform = NULL;

@@ -113,3 +113,6 @@ UNIT_TESTS += test_shadow_pool
 test_shadow_pool_SRCS := hypervisor/paging/shadow/shadow_pool.c \
 	hypervisor/paging/shadow/shadow_wp.c hypervisor/mm/xmalloc.c
 $(BUILD)/unit/test_shadow_pool: hypervisor/paging/shadow/shadow_private.h
+
+UNIT_TESTS += test_vmi_drain
+test_vmi_drain_SRCS := hypervisor/vmi/drain.c hypervisor/paging/p2m.c

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMI ROM in a PV domain: mapping the ROM, the VMI hypercalls, the
+ * queue drain's per-domain context and the stats (abi/vmi-rom.h is the
+ * guest contract). Runs: host root mode.
+ *
+ * Per-domain state lives in a table beside domain_slots, indexed by the
+ * domain's id, so the counters outlive the domain for its summary like
+ * its other final_* stats.
+ */
+#ifndef SHALE_VMI_H
+#define SHALE_VMI_H
+
+#include <shale/types.h>
+#include <shale/vmi_drain.h>
+
+struct domain;
+struct vcpu;
+struct json_out;
+
+/* For type = "pv": copies the embedded ROM into fresh frames, sets its
+ * flags (VMI_ROM_F_HAP when hap = 1) and checksum, and maps it read-only
+ * (p2m_rom) at VMI_ROM_GPA. Other domains: nothing. Returns 0 or -SH_E*. */
+int vmi_domain_init(struct domain *d);
+/* Frees the ROM's frames (the P2M is freed by the caller); keeps stats. */
+void vmi_domain_fini(struct domain *d);
+
+/* True if nr is a VMI hypercall number (VMI_HC_FIRST..VMI_HC_LAST). */
+bool vmi_is_hypercall(u64 nr);
+/* Runs VMI hypercall nr for v (CPL 0 already checked); returns the value
+ * for RAX. A domain without the ROM gets -SHALE_ENOSYS. */
+s64 vmi_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3, u64 a4);
+
+/* Shadow paging's hook: the callback a drain calls for each valid entry,
+ * and the queue pages it maps (excluded from every drain). */
+void vmi_set_resync(struct domain *d, vmi_resync_fn fn, void *arg);
+int vmi_exclude_frames(struct domain *d, u64 first_gfn, u64 nr);
+
+/* Writes the domain's "vmi" stats object (PV domains only). */
+void vmi_stats_json(struct domain *d, struct json_out *j);
+
+#endif /* SHALE_VMI_H */

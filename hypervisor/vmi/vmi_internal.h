@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * State shared by the files of hypervisor/vmi/: one record per domain slot.
+ * Runs: host root mode.
+ */
+#ifndef VMI_INTERNAL_H
+#define VMI_INTERNAL_H
+
+#include <shale/domain.h>
+#include <shale/vmi.h>
+
+struct vmi_domain {
+	bool present;              /* the ROM is mapped (type = "pv") */
+	mfn_t rom_mfn;             /* the domain's private copy of the ROM */
+	unsigned int rom_order;
+	struct vmi_drain_ctx drain; /* its stats outlive the domain */
+	/* Counters (atomic): init calls, updates reported one by one
+	 * (VMI_HC_UPDATE), multi-vCPU flushes and the vCPUs they flushed. */
+	u64 inits, updates, flushes, flushed_vcpus;
+	/* Set while the vCPU waits in VMI_HC_FLUSH_VCPUS (atomic): it is in
+	 * host mode and takes a fresh ASID before it enters the guest again,
+	 * so another flusher need not wait for it. */
+	u32 in_flush[MAX_VCPUS];
+};
+
+struct vmi_domain *vmi_of(struct domain *d);
+
+#endif /* VMI_INTERNAL_H */
