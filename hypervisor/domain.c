@@ -153,6 +153,10 @@ static int domain_populate_ram(struct domain *d, u64 bytes)
 
 static void domain_free_memory(struct domain *d)
 {
+	if (d->pod_enabled) {
+		pod_fini(&d->pod, &d->p2m);
+		d->pod_enabled = false;
+	}
 	for (unsigned int i = 0; i < d->nr_chunks; i++)
 		free_frames(d->chunks[i].mfn, d->chunks[i].order);
 	xfree(d->chunks);
@@ -243,9 +247,20 @@ static void domain_build(struct domain *d, const struct boot_module *cfg_mod)
 		return domain_fail(d, "out of memory for its P2M");
 	if (paging_domain_init(d))
 		return domain_fail(d, "hap = %d is not available yet", d->cfg.hap);
-	if (domain_populate_ram(d, d->cfg.memory_mib << 20))
+	if (d->cfg.maxmem_mib > d->cfg.memory_mib) {
+		rc = paging_pod_init(d);
+		if (rc == -SH_EOPNOTSUPP)
+			return domain_fail(d, "populate-on-demand (maxmem > memory) "
+					   "needs hap = 1 for now");
+		if (rc)
+			return domain_fail(d, "not enough host memory for a %lu MiB "
+					   "populate-on-demand target",
+					   d->cfg.memory_mib);
+		d->ram_bytes = d->cfg.maxmem_mib << 20; /* what the guest sees */
+	} else if (domain_populate_ram(d, d->cfg.memory_mib << 20)) {
 		return domain_fail(d, "not enough host memory for %lu MiB",
 				   d->cfg.memory_mib);
+	}
 	if (domain_create_vcpus(d))
 		return domain_fail(d, "out of memory for its vCPUs");
 	devices_init(d);

@@ -21,6 +21,7 @@ void domain_stats_snapshot(struct domain *d)
 		t->npf_mmio += s->npf_mmio;
 		t->npf_ro_write += s->npf_ro_write;
 		t->npf_invalid += s->npf_invalid;
+		t->npf_pod += s->npf_pod;
 		t->io_unhandled += s->io_unhandled;
 		t->msr_gp += s->msr_gp;
 		t->injected_exceptions += s->injected_exceptions;
@@ -31,6 +32,35 @@ void domain_stats_snapshot(struct domain *d)
 	d->final_p2m_tables = d->p2m.table_pages;
 	d->final_p2m_splits = d->p2m.splits;
 	d->final_vcpus = d->nr_vcpus;
+	if (d->pod_enabled)
+		pod_get_info(&d->pod, &d->final_pod);
+}
+
+/* The populate-on-demand figures (only for domains that use it). */
+static void pod_json(const struct domain *d, struct json_out *j)
+{
+	const struct pod_info *p = &d->final_pod;
+	static const char *const lists[POD_NR_LISTS] = { "4k", "2m", "1g" };
+
+	json_object_begin(j, "pod");
+	json_object_begin(j, "populates");
+	for (unsigned int l = 0; l < POD_NR_LISTS; l++)
+		json_u64(j, lists[l], p->stats.populates[l]);
+	json_object_end(j);
+	json_object_begin(j, "reclaimed");
+	for (unsigned int l = 0; l < POD_NR_LISTS - 1; l++)
+		json_u64(j, lists[l], p->stats.reclaimed[l]);
+	json_object_end(j);
+	json_u64(j, "sweeps", p->stats.sweeps);
+	json_u64(j, "splits", p->stats.splits);
+	json_u64(j, "breaks_1g", p->stats.breaks_1g);
+	json_u64(j, "breaks_2m", p->stats.breaks_2m);
+	json_u64(j, "exhausted", p->stats.exhausted);
+	json_u64(j, "cache_kib", p->cache_frames << 2);
+	json_u64(j, "populated_kib", p->populated << 2);
+	json_u64(j, "outstanding_kib", p->outstanding << 2);
+	json_u64(j, "target_kib", p->target << 2);
+	json_object_end(j);
 }
 
 void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
@@ -57,11 +87,14 @@ void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
 	json_u64(j, "mmio", t->npf_mmio);
 	json_u64(j, "ro_write", t->npf_ro_write);
 	json_u64(j, "invalid", t->npf_invalid);
+	json_u64(j, "pod", t->npf_pod);
 	json_object_end(j);
 	json_u64(j, "io_unhandled", t->io_unhandled);
 	json_u64(j, "msr_gp", t->msr_gp);
 	json_u64(j, "injected_exceptions", t->injected_exceptions);
 	json_u64(j, "injected_irqs", t->injected_irqs);
+	if (d->cfg.maxmem_mib > d->cfg.memory_mib)
+		pod_json(d, j);
 	json_object_begin(j, "p2m");
 	json_u64(j, "entries_4k", d->final_p2m_leaves[0]);
 	json_u64(j, "entries_2m", d->final_p2m_leaves[1]);

@@ -23,6 +23,36 @@ static u8 *gfn_ptr(struct domain *d, gfn_t gfn, bool write)
 	return NULL;
 }
 
+/* Copies one piece within a single guest frame. Under populate-on-demand
+ * the frame is populated first and held (pod_access_begin) so that a
+ * zero-page sweep on another CPU cannot take it back mid-copy. */
+static int copy_in_frame(struct domain *d, u64 a, u8 *b, size_t n, bool write)
+{
+	gfn_t gfn = _gfn(a >> PAGE_SHIFT);
+	size_t off = a & (PAGE_SIZE - 1);
+	struct p2m_entry e;
+	u8 *p = NULL;
+
+	if (d->pod_enabled) {
+		if (pod_access_begin(&d->pod, &d->p2m, gfn, &e))
+			return -SH_EFAULT;
+		if (e.type == p2m_ram_rw ||
+		    (!write && (e.type == p2m_ram_ro || e.type == p2m_rom)))
+			p = mfn_to_virt(e.mfn);
+	} else {
+		p = gfn_ptr(d, gfn, write);
+	}
+	if (p) {
+		if (write)
+			memcpy(p + off, b, n);
+		else
+			memcpy(b, p + off, n);
+	}
+	if (d->pod_enabled)
+		pod_access_end(&d->pod);
+	return p ? 0 : -SH_EFAULT;
+}
+
 static int guest_phys_copy(struct domain *d, gpa_t gpa, void *buf, size_t len,
 			   bool write)
 {
@@ -32,15 +62,10 @@ static int guest_phys_copy(struct domain *d, gpa_t gpa, void *buf, size_t len,
 	if (a + len < a)
 		return -SH_EFAULT;
 	while (len) {
-		size_t off = a & (PAGE_SIZE - 1), n = MIN(len, PAGE_SIZE - off);
-		u8 *p = gfn_ptr(d, _gfn(a >> PAGE_SHIFT), write);
+		size_t n = MIN(len, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
 
-		if (!p)
+		if (copy_in_frame(d, a, b, n, write))
 			return -SH_EFAULT;
-		if (write)
-			memcpy(p + off, b, n);
-		else
-			memcpy(b, p + off, n);
 		a += n;
 		b += n;
 		len -= n;
@@ -58,8 +83,10 @@ int guest_phys_write(struct domain *d, gpa_t gpa, const void *buf, size_t len)
 	return guest_phys_copy(d, gpa, (void *)buf, len, true);
 }
 
-int guest_virt_read(struct vcpu *v, gva_t va, void *buf, size_t len,
-		    u32 access, u32 *pfec, u64 *fault_va)
+/* Walks and copies page by page in either direction (guest_virt_read and
+ * guest_virt_write). */
+static int guest_virt_copy(struct vcpu *v, gva_t va, void *buf, size_t len,
+			   u32 access, u32 *pfec, u64 *fault_va, bool write)
 {
 	u64 a = gva_x(va);
 	u8 *b = buf;
@@ -67,18 +94,34 @@ int guest_virt_read(struct vcpu *v, gva_t va, void *buf, size_t len,
 	while (len) {
 		size_t off = a & (PAGE_SIZE - 1), n = MIN(len, PAGE_SIZE - off);
 		gfn_t gfn;
+		gpa_t gpa;
 		int rc = paging_gva_to_gfn(v, _gva(a), access, &gfn, pfec);
 
 		if (rc) {
 			*fault_va = a;
 			return rc;
 		}
-		if (guest_phys_read(v->domain, _gpa((gfn_x(gfn) << PAGE_SHIFT) + off),
-				    b, n))
+		gpa = _gpa((gfn_x(gfn) << PAGE_SHIFT) + off);
+		rc = write ? guest_phys_write(v->domain, gpa, b, n)
+			   : guest_phys_read(v->domain, gpa, b, n);
+		if (rc)
 			return -SH_EIO;
 		a += n;
 		b += n;
 		len -= n;
 	}
 	return 0;
+}
+
+int guest_virt_write(struct vcpu *v, gva_t va, const void *buf, size_t len,
+		     u32 access, u32 *pfec, u64 *fault_va)
+{
+	return guest_virt_copy(v, va, (void *)buf, len, access | PFEC_WRITE,
+			       pfec, fault_va, true);
+}
+
+int guest_virt_read(struct vcpu *v, gva_t va, void *buf, size_t len,
+		    u32 access, u32 *pfec, u64 *fault_va)
+{
+	return guest_virt_copy(v, va, buf, len, access, pfec, fault_va, false);
 }

@@ -46,9 +46,56 @@ static s64 hc_console_write(struct vcpu *v, u64 buf, u64 len, u64 a3, u64 a4)
 	return (s64)len;
 }
 
+/* The balloon: at most target_kib of the domain's RAM stays backed (PoD
+ * cache included). 0 reads the target back. */
+static s64 hc_memory_target(struct vcpu *v, u64 target_kib, u64 a2, u64 a3,
+			    u64 a4)
+{
+	struct domain *d = v->domain;
+	struct pod_info info;
+
+	if (!d->pod_enabled)
+		return target_kib ? -SHALE_EINVAL : (s64)(d->ram_bytes >> 10);
+	if (!target_kib) {
+		pod_get_info(&d->pod, &info);
+		return (s64)(info.target << 2);
+	}
+	if (target_kib > (d->cfg.maxmem_mib << 10))
+		return -SHALE_EINVAL;
+	if (pod_set_target(&d->pod, &d->p2m, target_kib >> 2))
+		return -SHALE_ENOMEM;
+	return 0;
+}
+
+/* The domain's memory figures, written to a struct shale_memory_info at
+ * guest-virtual 'out'. */
+static s64 hc_memory_info(struct vcpu *v, u64 out, u64 a2, u64 a3, u64 a4)
+{
+	struct domain *d = v->domain;
+	struct shale_memory_info m = { .maxmem_kib = d->ram_bytes >> 10 };
+	struct pod_info info;
+	u32 pfec;
+	u64 fault_va;
+
+	if (d->pod_enabled) {
+		pod_get_info(&d->pod, &info);
+		m.target_kib = info.target << 2;
+		m.populated_kib = info.populated << 2;
+		m.cache_kib = info.cache_frames << 2;
+		m.outstanding_kib = info.outstanding << 2;
+	} else {
+		m.target_kib = m.populated_kib = d->ram_bytes >> 10;
+	}
+	if (guest_virt_write(v, _gva(out), &m, sizeof(m), 0, &pfec, &fault_va))
+		return -SHALE_EFAULT;
+	return 0;
+}
+
 static const hypercall_fn hypercalls[SHALE_HC_NR] = {
 	[SHALE_HC_VERSION] = hc_version,
 	[SHALE_HC_CONSOLE_WRITE] = hc_console_write,
+	[SHALE_HC_MEMORY_TARGET] = hc_memory_target,
+	[SHALE_HC_MEMORY_INFO] = hc_memory_info,
 };
 
 void handle_hypercall(struct vcpu *v, const struct vm_exit *e)

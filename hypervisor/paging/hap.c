@@ -21,8 +21,11 @@
 static void *hap_map_gfn(void *ctx, gfn_t gfn)
 {
 	struct domain *d = ctx;
-	struct p2m_entry e = p2m_get_entry(&d->p2m, gfn);
+	struct p2m_entry e;
 
+	/* Guest page tables may live in memory not yet populated. */
+	if (paging_gfn_entry(d, gfn, &e))
+		return NULL;
 	if (e.type == p2m_ram_rw || e.type == p2m_ram_ro || e.type == p2m_rom)
 		return mfn_to_virt(e.mfn);
 	return NULL;
@@ -102,6 +105,14 @@ void hap_nested_fault(struct vcpu *v, const struct vm_exit *e)
 		v->stats.npf_ro_write++;
 		domain_crash(d, v, "write to read-only guest memory at 0x%lx",
 			     e->npf.gpa);
+		return;
+	case p2m_pod:
+		v->stats.npf_pod++;
+		if (paging_gfn_entry(d, gpa_to_gfn(_gpa(e->npf.gpa)), &ent))
+			domain_crash(d, v, "populate-on-demand exhausted: the guest "
+				     "touched more than its %lu MiB target and no "
+				     "zeroed page could be reclaimed",
+				     d->cfg.memory_mib);
 		return;
 	case p2m_mmio:
 		v->stats.npf_mmio++;

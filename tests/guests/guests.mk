@@ -38,3 +38,7 @@ $(GUEST_OUT)/%.elf: $(GUEST_OUT)/%.o $(GUEST_LIB_OBJS) $(GUEST_DIR)/lib/guest.ld
 	$(LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
 
 -include $(wildcard $(GUEST_OUT)/*.d $(GUEST_OUT)/lib/*.d)
+
+# pod.elf: populate-on-demand from inside a domain (pod.c).
+GUEST_ELFS += $(GUEST_OUT)/pod.elf
+.SECONDARY: $(GUEST_OUT)/pod.o

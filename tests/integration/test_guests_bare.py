@@ -381,3 +381,37 @@ def test_smp_starts_every_cpu_and_each_takes_timer_and_ipis(guests, cpus):
     status, lines, err = run_bare_cpus(guests, "smp", cpus, timeout=60)
     assert_passed(status, lines, err)
     assert_smp_lines(lines, cpus)
+
+
+def test_pod_passes_bare_without_the_shale_checks(guests):
+    """pod.elf on bare QEMU with 512 MiB: its touch, zero and verify passes
+    (sparse, 128 MiB sequential, 128 MiB zeroed with REP STOSD, 128 MiB
+    new, 32 MiB more) pass; MEMORY_INFO and MEMORY_TARGET are skipped with
+    a line saying why. test_pod.py runs it under Shale."""
+    status, lines, err = run_bare(guests, "pod", mem="512M", timeout=120)
+    assert_passed(status, lines, err)
+    assert 'pod: MEMORY_INFO and MEMORY_TARGET checks skipped: CPUID' \
+        ' 0x40000000 names "TCGTCGTCGTCG", not Shale' in lines, lines
+    for pattern in [r"low RAM: 158 pages in .*: 0 wrong",
+                    r"sparse: 256 words, one per 2 MiB .*: 0 wrong",
+                    r"sequential: 128 MiB at .*: 0 wrong",
+                    r"zero: 128 MiB at .*, every word reads 0: 0 do not",
+                    r"new: 128 MiB at .*: 0 wrong",
+                    r"final: .* \(128 MiB and 32 MiB\): 0 wrong"]:
+        assert [line for line in lines
+                if re.fullmatch(rf"pod: {pattern} ok", line)], pattern
+    assert not [line for line in lines if "MEMORY_TARGET(" in line], lines
+
+
+def test_pod_exhaust_runs_to_the_end_bare(guests):
+    """pod.elf exhaust=1 on bare QEMU (128 MiB) writes to every page,
+    printing progress every 32 MiB; nothing stops it, so it says so and
+    exits 1."""
+    status, lines, err = run_bare(guests, "pod", "exhaust=1", mem="128M")
+    assert status == 3, (lines, err)
+    touched = [int(m.group(1)) for line in lines for m in [re.fullmatch(
+        r"pod: exhaust: (\d+) MiB touched \(up to 0x[0-9a-f]{8}\)", line)]
+        if m]
+    assert touched == [32, 64, 96], lines
+    assert lines[-3:] == ["pod: exhaust: touched everything (Shale should"
+                          " have stopped this)", "FAIL", "exit: 1"], lines

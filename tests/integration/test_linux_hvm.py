@@ -124,3 +124,26 @@ def test_debian_kernel_boots_with_shadow_paging(shale_image, run_shale,
     assert_linux_ran(out, summary, name, vcpus, hap=0)
     assert rc == 0
     assert summary["mem"]["used_kib"] == summary["mem"]["used_before_domains_kib"]
+
+
+def test_debian_kernel_boots_with_memory_well_below_maxmem(shale_image,
+                                                           run_shale, tmp_path):
+    """Populate-on-demand: Linux sees 1 GiB (maxmem) but only 192 MiB may
+    be backed; it boots, runs its loop and powers off, and Shale's PoD
+    stats show it never needed more than the target."""
+    cfg = linux_domain_file(tmp_path, "debianpod", 2, memory=192,
+                            extra=("maxmem = 1024",))
+    rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", cfg,
+                                 timeout=BOOT_TIMEOUT)
+    assert summary is not None, out[-4000:]
+    assert_linux_ran(out, summary, "debianpod", 2)
+    lines = lines_of(out, "debianpod")
+    assert any("Memory:" in l and "/1048" in l for l in lines), \
+        [l for l in lines if "Memory:" in l]
+    d = {x["name"]: x for x in summary["domains"]}["debianpod"]
+    pod = d["stats"]["pod"]
+    assert pod["target_kib"] == 192 * 1024, pod
+    assert 0 < pod["populated_kib"] <= pod["target_kib"], pod
+    assert pod["populates"]["4k"] > 0 and pod["populates"]["2m"] > 0, pod
+    assert d["stats"]["ram_kib"] == 1024 * 1024
+    assert rc == 0

@@ -18,6 +18,7 @@
 #include <shale/compiler.h>
 #include <shale/domcfg.h>
 #include <shale/p2m.h>
+#include <shale/pod.h>
 #include <shale/shadow.h>
 #include <shale/spinlock.h>
 #include <shale/types.h>
@@ -72,6 +73,8 @@ struct domain {
 	struct shadow_domain *shadow; /* hap = 0: the shadow pool (shadow/) */
 	struct shadow_stats shadow_stats; /* kept after the pool is freed */
 	struct platform *platform;  /* PC devices and firmware (platform/) */
+	struct pod pod;             /* populate-on-demand (when enabled) */
+	bool pod_enabled;           /* maxmem > memory */
 	u64 ram_bytes;             /* guest RAM backed */
 	struct ram_chunk *chunks;  /* xmalloc'ed array */
 	unsigned int nr_chunks, max_chunks;
@@ -91,6 +94,7 @@ struct domain {
 	struct vcpu_stats final_stats;
 	u64 final_p2m_leaves[3], final_p2m_tables, final_p2m_splits;
 	unsigned int final_vcpus;
+	struct pod_info final_pod;
 };
 
 extern struct domain *domains[MAX_DOMAINS];

@@ -26,4 +26,9 @@ int guest_phys_write(struct domain *d, gpa_t gpa, const void *buf, size_t len);
 int guest_virt_read(struct vcpu *v, gva_t va, void *buf, size_t len,
 		    u32 access, u32 *pfec, u64 *fault_va);
 
+/* Writes through the guest's page tables (a write access of kind
+ * 'access'); returns as guest_virt_read. */
+int guest_virt_write(struct vcpu *v, gva_t va, const void *buf, size_t len,
+		     u32 access, u32 *pfec, u64 *fault_va);
+
 #endif /* SHALE_GUEST_MEM_H */

@@ -52,6 +52,22 @@ void hap_nested_fault(struct vcpu *v, const struct vm_exit *e);
  * or -SH_EOPNOTSUPP if that mode is not available. */
 int paging_domain_init(struct domain *d);
 
+/* Makes every vCPU of the domain drop its cached translations before it
+ * runs guest code again; vCPUs in the guest on other CPUs are kicked out
+ * and waited for. */
+void paging_flush_domain_tlbs(struct domain *d);
+
+/* Populate-on-demand for a domain whose maxmem exceeds its memory: all of
+ * its RAM becomes PoD, backed up to 'memory' on first touch (HAP only for
+ * now). Returns 0, -SH_EOPNOTSUPP or -SH_ENOMEM. */
+int paging_pod_init(struct domain *d);
+
+/* The P2M entry for gfn, populating it first if it is populate-on-demand.
+ * Returns 0, or -SH_ENOMEM when the domain's PoD is exhausted (*e is then
+ * the p2m_pod entry). */
+struct p2m_entry;
+int paging_gfn_entry(struct domain *d, gfn_t gfn, struct p2m_entry *e);
+
 /* Fills a guest_paging description from the vCPU's registers. */
 void paging_vcpu_state(struct vcpu *v, struct guest_paging *gp);
 

@@ -68,28 +68,9 @@ void shadow_domain_fini(struct domain *d)
 	d->shadow = NULL;
 }
 
-/* See shadow_private.h. A vCPU in the guest is made to exit by an IPI and
- * waited for; one about to enter sees asid_generation cleared (both sides
- * use sequentially consistent accesses) and takes a fresh ASID. */
 void sh_flush_tlbs(struct shadow_domain *sh)
 {
-	struct domain *d = sh->d;
-	struct vcpu *self = this_cpu()->current;
-
-	for (unsigned int i = 0; i < d->nr_vcpus; i++)
-		__atomic_store_n(&d->vcpus[i]->asid_generation, 0, __ATOMIC_SEQ_CST);
-	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-		struct vcpu *u = d->vcpus[i];
-		u64 seq;
-
-		if (u == self || !__atomic_load_n(&u->in_guest, __ATOMIC_SEQ_CST))
-			continue;
-		seq = __atomic_load_n(&u->exit_seq, __ATOMIC_SEQ_CST);
-		sched_kick(u->pcpu);
-		while (__atomic_load_n(&u->in_guest, __ATOMIC_SEQ_CST) &&
-		       __atomic_load_n(&u->exit_seq, __ATOMIC_SEQ_CST) == seq)
-			cpu_relax();
-	}
+	paging_flush_domain_tlbs(sh->d);
 }
 
 void sh_guest_paging(struct vcpu *v, struct guest_paging *gp)
