@@ -13,12 +13,10 @@ import pytest
 
 from test_domains import by_name, guest
 
-HAP0 = pytest.mark.xfail(strict=False, reason="shadow paging (issue 5)")
-
 # (kernel, hap, vcpus)
 SCENARIOS = [
     pytest.param(k, hap, n, id=f"{k}-hap{hap}-vcpus{n}",
-                 marks=[HAP0] if hap == 0 else [])
+                 )
     for k in ("rom64", "rom_pae") for hap in (1, 0) for n in (1, 2)
 ]
 
