@@ -106,10 +106,6 @@ def test_linux_and_a_test_kernel_run_side_by_side(shale_image, run_shale,
     assert rc == 0
 
 
-@pytest.mark.xfail(run=False, reason="issue 5: with hap = 0 the Debian "
-                   "kernel stalls after ~78 s of guest time (around 'evm: "
-                   "HMAC attrs'); not run until found, it would burn its "
-                   "whole timeout")
 @pytest.mark.parametrize("vcpus", [1, 2])
 def test_debian_kernel_boots_with_shadow_paging(shale_image, run_shale,
                                                 tmp_path, vcpus):

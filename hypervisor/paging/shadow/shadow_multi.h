@@ -141,10 +141,17 @@ static int SH_FAULT_FN(struct vcpu *v, gva_t gva, u32 pfec)
 	sh_link(sh, l2, i2, l1, e);
 	path_rw &= e;
 	i1 = (va >> 12) & 511;
-	if (l1->type != SH_FL1) {
+	{
 		u64 gfn = gpa_x(w.gpa) >> PAGE_SHIFT;
 
-		leaf = sh_leaf_entry(sh, gfn, sh_leaf_flags(w.entries[1], nxe, true));
+		/* A 4 KiB leaf takes the guest PTE's rights; an FL1 entry (a
+		 * splintered superpage) has full rights, the guest's coming
+		 * from the entry above it. Either way it is recomputed here:
+		 * the frame may have stopped (or started) being a page table
+		 * since the entry was made, and a stale read-only entry would
+		 * send every later write to the emulator. */
+		leaf = sh_leaf_entry(sh, gfn, l1->type == SH_FL1 ? SH_RW | SH_US :
+				     sh_leaf_flags(w.entries[1], nxe, true));
 		if (sh_table(l1)[i1] != leaf)
 			sh_set_entry(sh, l1, i1, leaf, NULL);
 		if (leaf & SH_RW)
