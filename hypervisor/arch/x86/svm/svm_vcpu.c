@@ -197,6 +197,8 @@ static void svm_vcpu_reset_state(struct vcpu *v, enum vcpu_boot_mode mode)
 	/* The nested-paging root is the domain's, not part of the CPU state
 	 * a reset changes. */
 	u64 np_enable = vmcb->control.np_enable, n_cr3 = vmcb->control.n_cr3;
+	u16 data_sel = 0x18, data_attrib = 0xc93, idt_limit = 0xffff;
+	u32 data_limit = 0xffffffff;
 
 	memset(vmcb, 0, sizeof(*vmcb));
 	vmcb_init_control(&vmcb->control);
@@ -206,32 +208,19 @@ static void svm_vcpu_reset_state(struct vcpu *v, enum vcpu_boot_mode mode)
 	if (mode == BOOT_REAL_SIPI) {
 		u16 sel = (u16)((v->regs.rip >> 12) << 8);
 
-		*s = (struct vmcb_save){ 0 };
 		seg_set(&s->cs, sel, 0x9b, 0xffff);
 		s->cs.base = (u64)sel << 4;
 		v->regs.rip = 0;
 		/* CD and NW are set after INIT (SDM table 9-1). */
 		v->cr[0] = CR0_CD | CR0_NW | CR0_ET;
+		v->cr[3] = 0;
 		v->cr[4] = 0;
 		v->efer = 0;
-		seg_set(&s->ds, 0, 0x93, 0xffff);
-		s->es = s->ss = s->fs = s->gs = s->ds;
-		seg_set(&s->gdtr, 0, 0, 0xffff);
-		seg_set(&s->idtr, 0, 0, 0x3ff);
-		seg_set(&s->ldtr, 0, 0x82, 0xffff);
-		seg_set(&s->tr, 0, 0x8b, 0xffff);
-		s->dr6 = 0xffff0ff0;
-		s->dr7 = 0x400;
-		v->pat = 0x0007040600070406UL;
-		s->g_pat = v->pat;
-		v->regs.rflags = 0x2;
-		v->cr[2] = 0;
-		v->cr[3] = 0;
-		for (unsigned int n = 0; n <= 8; n += (n == 0 ? 3 : n == 3 ? 1 : 4))
-			hvm->update_guest_cr(v, n);
-		return;
-	}
-	if (mode == BOOT_LONG64) {
+		data_sel = 0;
+		data_attrib = 0x93;
+		data_limit = 0xffff;
+		idt_limit = 0x3ff;
+	} else if (mode == BOOT_LONG64) {
 		seg_set(&s->cs, 0x08, 0xa9b, 0xffffffff); /* L=1 */
 		v->cr[0] = CR0_PE | CR0_ET | CR0_PG | CR0_WP | CR0_NE;
 		v->cr[4] = CR4_PAE;
@@ -244,10 +233,10 @@ static void svm_vcpu_reset_state(struct vcpu *v, enum vcpu_boot_mode mode)
 		v->cr[4] = 0;
 		v->efer = 0;
 	}
-	seg_set(&s->ds, 0x18, 0xc93, 0xffffffff);
+	seg_set(&s->ds, data_sel, data_attrib, data_limit);
 	s->es = s->ss = s->fs = s->gs = s->ds;
 	seg_set(&s->gdtr, 0, 0, 0xffff);
-	seg_set(&s->idtr, 0, 0, 0xffff);
+	seg_set(&s->idtr, 0, 0, idt_limit);
 	seg_set(&s->ldtr, 0, 0x82, 0xffff);
 	seg_set(&s->tr, 0, 0x8b, 0xffff);
 	s->dr6 = 0xffff0ff0;
