@@ -12,6 +12,7 @@ import re
 import pytest
 
 from conftest import REPO_ROOT
+from test_guests_bare import assert_smp_lines
 
 GUESTS = os.path.join(REPO_ROOT, "build", "tests", "guests")
 
@@ -37,45 +38,6 @@ def guest_lines(output, name):
     prefix = f"({name}) "
     return [line[len(prefix):].rstrip("\r") for line in output.splitlines()
             if line.startswith(prefix)]
-
-
-def assert_smp_lines(lines, cpus):
-    """The lines that prove cpus vCPUs were found (fw_cfg, MADT), every AP
-    was started and came online with matching APIC IDs, every vCPU took
-    its timer interrupts and every AP its IPIs (as test_guests_bare.py
-    checks on bare QEMU)."""
-    def one(pattern):
-        found = [m for m in map(lambda l: re.fullmatch(pattern, l), lines)
-                 if m]
-        assert len(found) == 1, (pattern, lines)
-        return found[0]
-
-    one(rf"smp: fw_cfg: NB_CPUS \(0x0005\) = {cpus} \(1\.\.16\) ok")
-    one(rf"smp: acpi: MADT: {cpus} enabled processors = fw_cfg NB_CPUS"
-        rf" {cpus} ok")
-    if cpus == 1:
-        one(r"smp: start: 1 CPU in the MADT: no APs to start")
-    else:
-        one(rf"smp: start: {cpus - 1} of {cpus - 1} APs online .* ok")
-    for i in range(cpus):
-        bsp = r" \(BSP\)" if i == 0 else ""
-        one(rf"smp: cpu {i}: APIC ID {i}{bsp} online: LAPIC ID {i},"
-            rf" CPUID\.1:EBX\[31:24\] {i}, MADT {i}; .* ok")
-        one(rf"smp: cpu {i}: LAPIC timer current count decreases: .* ok")
-        ticks = one(rf"smp: cpu {i}: (\d+) periodic LAPIC timer interrupts"
-                    r" \(at least 20\) ok")
-        assert int(ticks.group(1)) >= 20, ticks.group(0)
-        one(rf"smp: cpu {i}: one-shot LAPIC timer fired exactly once \(1\),"
-            r" 0 stray timer interrupts ok")
-        if i:
-            one(rf"smp: start: cpu {i} \(APIC ID {i}\): INIT, 10 ms, SIPI,"
-                r" 200 us, SIPI \(vector 0x[0-9a-f]{2}\): reached 32-bit"
-                r" code; 3 IPIs sent, ESR 0x0 ok")
-            one(rf"smp: cpu {i}: 10 fixed IPIs and 3 all-excluding-self"
-                r" broadcasts: 13 received, 13 replies to the BSP ok")
-    assert not [line for line in lines
-                if line.startswith(f"smp: cpu {cpus}:")], lines
-    one(r"smp: no AP took an exception \(0\) ok")
 
 
 @pytest.mark.parametrize("hap", [1, 0], ids=["hap1", "hap0"])
