@@ -7,7 +7,6 @@ Runs: host (pytest-3), booting Shale under QEMU TCG.
 """
 
 import os
-import re
 
 import pytest
 
