@@ -39,6 +39,10 @@ $(GUEST_OUT)/%.elf: $(GUEST_OUT)/%.o $(GUEST_LIB_OBJS) $(GUEST_DIR)/lib/guest.ld
 
 -include $(wildcard $(GUEST_OUT)/*.d $(GUEST_OUT)/lib/*.d)
 
+# torture.elf: the page-table torture test (torture.c).
+GUEST_ELFS += $(GUEST_OUT)/torture.elf
+.SECONDARY: $(GUEST_OUT)/torture.o
+
 # pod.elf: populate-on-demand from inside a domain (pod.c).
 GUEST_ELFS += $(GUEST_OUT)/pod.elf
 .SECONDARY: $(GUEST_OUT)/pod.o

@@ -415,3 +415,68 @@ def test_pod_exhaust_runs_to_the_end_bare(guests):
     assert touched == [32, 64, 96], lines
     assert lines[-3:] == ["pod: exhaust: touched everything (Shale should"
                           " have stopped this)", "FAIL", "exit: 1"], lines
+
+
+# torture.elf: the page-table torture test (torture_output.py reads it).
+TORTURE_CI_OPS = 200000
+
+
+def run_torture(guest_dir, cpus, *args, timeout=300):
+    """Runs torture.elf through run-bare on cpus CPUs with args; returns
+    what run_bare returns."""
+    cmd = [RUN_BARE, "--timeout", str(timeout), "--cpus", str(cpus),
+           os.path.join(guest_dir, "torture.elf")] + [str(a) for a in args]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout + GUARD_SLACK_S)
+    out = proc.stdout.decode("utf-8", errors="replace")
+    lines = [line.rstrip("\r") for line in out.split("\n")]
+    return (proc.returncode, [line for line in lines if line],
+            proc.stderr.decode("utf-8", errors="replace"))
+
+
+@pytest.mark.skipif(os.environ.get("SHALE_LONG_TESTS") != "1",
+                    reason="long torture runs: SHALE_LONG_TESTS=1")
+@pytest.mark.parametrize("cpus, seed", [(1, 1), (1, 20240), (2, 7)])
+def test_torture_passes_bare(guests, cpus, seed):
+    """torture.elf runs 200000 random page-table operations over the three
+    paging modes (1 or 2 CPUs: with 2 they take turns and shoot each
+    other's TLB down by IPI) and every access and entry it checks matches
+    its model; every operation kind and instruction form was used."""
+    from torture_output import assert_torture_passed
+
+    status, lines, err = run_torture(guests, cpus, f"seed={seed}",
+                                     f"ops={TORTURE_CI_OPS}")
+    assert_passed(status, lines, err)
+    assert_torture_passed(lines, TORTURE_CI_OPS, cpus=cpus)
+
+
+@pytest.mark.skipif(os.environ.get("SHALE_LONG_TESTS") != "1",
+                    reason="long torture runs: SHALE_LONG_TESTS=1")
+def test_torture_million_operations_bare(guests):
+    """The default run: a million operations on 1 CPU, within a time that
+    keeps the suite usable (about 80-90 s of CPU time on QEMU TCG)."""
+    from torture_output import assert_torture_passed
+
+    status, lines, err = run_torture(guests, 1, timeout=600)
+    assert_passed(status, lines, err)
+    assert_torture_passed(lines, 1000000)
+    assert [line for line in lines if line.startswith(
+        "torture: progress: 1000000 operations")], lines[-40:]
+
+
+@pytest.mark.skipif(os.environ.get("SHALE_LONG_TESTS") != "1",
+                    reason="long torture runs: SHALE_LONG_TESTS=1")
+@pytest.mark.parametrize("inject, cpus", [(1, 1), (2, 2), (3, 1)],
+                         ids=["skip-flushes", "skip-shootdowns",
+                              "corrupt-model"])
+def test_torture_catches_what_it_is_meant_to(guests, inject, cpus):
+    """Self-test: with a required TLB flush skipped (inject=1), the
+    shootdown IPIs skipped (inject=2, 2 CPUs) or its model corrupted
+    (inject=3), torture.elf reports a mismatch and fails."""
+    from torture_output import assert_torture_caught
+
+    status, lines, err = run_torture(guests, cpus, f"inject={inject}",
+                                     "ops=60000")
+    assert status == 3, (lines[-40:], err)
+    assert_torture_caught(lines)

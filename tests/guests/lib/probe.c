@@ -9,7 +9,7 @@
 /* probe_asm.asm */
 uint32_t probe_asm_read(uint32_t addr);
 void probe_asm_write(uint32_t addr, uint32_t value);
-void probe_asm_exec(uint32_t addr);
+uint32_t probe_asm_exec(uint32_t addr);
 uint32_t probe_asm_user(const void *entry, uint32_t addr, uint32_t value,
 			uint32_t user_cs, uint32_t user_ds, uint32_t user_esp);
 extern char probe_asm_exec_fault[], probe_user_read[], probe_user_write[];
@@ -68,8 +68,7 @@ static uint32_t probe_ring0(enum probe_op op, uint32_t addr, uint32_t value)
 	case PROBE_EXEC:
 		probe_exec_recover = (uint32_t)probe_asm_exec_fault;
 		probe_exec_target = addr;
-		probe_asm_exec(addr);
-		return 0;
+		return probe_asm_exec(addr);
 	}
 	return 0;
 }

@@ -19,7 +19,9 @@ struct probe_result {
 	bool faulted;
 	uint32_t vector, error, eip, cs;	/* of the fault, if faulted */
 	uint64_t cr2;				/* CR2 after the fault */
-	uint32_t value;				/* what a read returned */
+	uint32_t value;				/* what a read returned; for an
+						 * exec, EAX as the called code
+						 * left it */
 };
 
 /*

@@ -45,7 +45,8 @@ probe_asm_write:
 	ret
 	FIXUP .access, .done
 
-; void probe_asm_exec(uint32_t addr): calls addr. The caller arms
+; uint32_t probe_asm_exec(uint32_t addr): calls addr and returns EAX as the
+; code there left it. The caller arms
 ; probe_exec_target = addr and probe_exec_recover = probe_asm_exec_fault,
 ; since the fault's EIP is addr, not an instruction of ours.
 probe_asm_exec:
