@@ -11,7 +11,9 @@
  * verify=N (random accesses checked after each operation, default 2),
  * compare=N (every table compared with the model every N operations,
  * default 8192), inject=N (self-test: 1 skips every required TLB flush,
- * 2 skips the shootdown IPIs, 3 corrupts the model once; each must FAIL).
+ * 2 skips the shootdown IPIs, 3 corrupts the model once; each must FAIL),
+ * strict_fetch=1 (no QEMU workaround, see xstale), trace=1 (print every
+ * change as it is made, for debugging a hang).
  *
  * Memory: 4 MiB of tables and their model above the image (4 MiB-aligned),
  * then 8 MiB of data frames; both identity-mapped with large pages, so the
@@ -435,11 +437,16 @@ static uint32_t log_next;
 static uint32_t op_index, op_global;
 static int cur_cpu;
 
+static uint32_t opt_trace;
+static void print_logrec(const struct logrec *r);
+
 static void logit(struct logrec r)
 {
 	r.op = op_index;
 	r.cpu = (uint8_t)cur_cpu;
 	logbuf[log_next++ % LOGN] = r;
+	if (opt_trace)
+		print_logrec(&r);
 }
 
 /* ---- instruction forms ---- */
@@ -639,9 +646,29 @@ static bool entry_matches(uint64_t real, uint64_t model, int d)
 static uint32_t movs_src[4] __attribute__((aligned(16)));
 
 /*
+ * Whether entry i of table t can sit on the path to the identity map this
+ * kernel runs from (code, stack, IDT): a root entry over [0, ident_end),
+ * or in 4-level mode entry 0 of a level-3 table (every one hangs below
+ * root entry 0). Such an entry must change in one store: the processor
+ * may walk the tables at any time, and a multi-store form (two halves,
+ * MOVS or STOS of bytes) exposes a half-old, half-new entry that a walk
+ * would follow (SDM vol. 3 4.10.2.3: nothing obliges the TLB to keep the
+ * old translation meanwhile, and a shadow-paging hypervisor does not).
+ */
+static bool maps_kernel(int t, int i)
+{
+	int d = tinfo[t].depth;
+
+	if (d == 0)
+		return (uint64_t)i << F->shift[0] < ident_end;
+	return F->mode == PT_4LEVEL && d == 1 && i == 0;
+}
+
+/*
  * Writes entry i of table t from old (the model's value) to new with an
- * instruction form chosen at random among those that make this change;
- * returns the form.
+ * instruction form chosen at random among those that make this change
+ * (only single-store forms for an entry that maps the kernel); returns
+ * the form.
  */
 static int hw_write(int t, int i, uint64_t old, uint64_t new)
 {
@@ -658,6 +685,7 @@ static int hw_write(int t, int i, uint64_t old, uint64_t new)
 	bool half = !wide || lo_same || hi_same;
 	bool set_half = !wide || !(uint32_t)set || !(set >> 32);
 	bool clr_half = !wide || !(uint32_t)clr || !(clr >> 32);
+	bool one_store = maps_kernel(t, i);
 	int cand[F_COUNT], n = 0, f;
 	uint32_t hp, hv;	/* the half a 32-bit form writes */
 
@@ -667,7 +695,8 @@ static int hw_write(int t, int i, uint64_t old, uint64_t new)
 		cand[n++] = F_CMPXCHG32;
 	}
 	if (wide) {
-		cand[n++] = F_HALVES;
+		if (!one_store || half)
+			cand[n++] = F_HALVES;
 		cand[n++] = F_CMPXCHG8B;
 	}
 	if (set && !clr && set_half)
@@ -678,12 +707,14 @@ static int hw_write(int t, int i, uint64_t old, uint64_t new)
 		cand[n++] = F_BTS32;
 	if (!set && one_bit(clr))
 		cand[n++] = F_BTR32;
-	if (!new) {
+	if (!new && !(one_store && wide))
 		cand[n++] = F_STOSD;
+	if (!new && !one_store)
 		cand[n++] = F_STOSB;
-	}
-	cand[n++] = F_MOVSD;
-	cand[n++] = F_MOVSB;
+	if (!(one_store && wide))
+		cand[n++] = F_MOVSD;
+	if (!one_store)
+		cand[n++] = F_MOVSB;
 	if (lm_active) {
 		cand[n++] = F_MOV64;
 		cand[n++] = F_XCHG64;
@@ -1489,37 +1520,37 @@ static void print_walk(uint32_t va)
 	}
 }
 
+static void print_logrec(const struct logrec *r)
+{
+	switch (r->type) {
+	case LOG_OP:
+		printf("torture:   op %u cpu %u: %s, address space %u\n", r->op,
+		       r->cpu, op_names[r->a], r->b);
+		break;
+	case LOG_WRITE:
+		printf("torture:   op %u cpu %u: table #%u (pa 0x%x, depth %u)"
+		       " [%u]: 0x%llx -> 0x%llx by %s\n", r->op, r->cpu, r->x,
+		       t_pa((int)r->x), r->b, r->y, (unsigned long long)r->old,
+		       (unsigned long long)r->new, form_names[r->a]);
+		break;
+	default:
+		printf("torture:   op %u cpu %u: flush: %s, %llu runs, %llu"
+		       " pages, first 0x%x\n", r->op, r->cpu,
+		       r->a == SHOOT_RELOAD ? "CR3 reload" :
+		       r->a == SHOOT_LOAD ? "CR3 load" : "invlpg",
+		       (unsigned long long)r->old, (unsigned long long)r->new,
+		       r->x);
+		break;
+	}
+}
+
 static void print_log(void)
 {
 	uint32_t n = log_next < LOGN ? log_next : LOGN;
 
 	printf("torture: the last %u changes, oldest first:\n", n);
-	for (uint32_t k = log_next - n; k != log_next; k++) {
-		const struct logrec *r = &logbuf[k % LOGN];
-
-		switch (r->type) {
-		case LOG_OP:
-			printf("torture:   op %u cpu %u: %s, address space %u,"
-			       " page 0x%x\n", r->op, r->cpu, op_names[r->a],
-			       r->b, r->x);
-			break;
-		case LOG_WRITE:
-			printf("torture:   op %u cpu %u: table #%u (pa 0x%x,"
-			       " depth %u) [%u]: 0x%llx -> 0x%llx by %s\n",
-			       r->op, r->cpu, r->x, t_pa((int)r->x), r->b, r->y,
-			       (unsigned long long)r->old,
-			       (unsigned long long)r->new, form_names[r->a]);
-			break;
-		default:
-			printf("torture:   op %u cpu %u: flush: %s, %llu runs,"
-			       " %llu pages, first 0x%x\n", r->op, r->cpu,
-			       r->a == SHOOT_RELOAD ? "CR3 reload" :
-			       r->a == SHOOT_LOAD ? "CR3 load" : "invlpg",
-			       (unsigned long long)r->old,
-			       (unsigned long long)r->new, r->x);
-			break;
-		}
-	}
+	for (uint32_t k = log_next - n; k != log_next; k++)
+		print_logrec(&logbuf[k % LOGN]);
 }
 
 static void mismatch_head(void)
@@ -3064,6 +3095,7 @@ static void parse_cmdline(void)
 	mb_cmdline_uint("compare", &opt_compare);
 	mb_cmdline_uint("inject", &opt_inject);
 	mb_cmdline_uint("strict_fetch", &opt_strict_fetch);
+	mb_cmdline_uint("trace", &opt_trace);
 	while (*s) {
 		while (*s == ' ')
 			s++;
