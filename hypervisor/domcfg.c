@@ -158,7 +158,7 @@ static int apply(struct parser *ps, enum key_id k, const struct value *v,
 {
 	static const struct { u64 min, max; } range[K_NR] = {
 		[K_MEMORY] = { 1, 1048576 }, [K_MAXMEM] = { 1, 1048576 },
-		[K_VCPUS] = { 1, 64 }, [K_HAP] = { 0, 1 }, [K_SHADOW] = { 1, 65536 },
+		[K_VCPUS] = { 1, 64 }, [K_HAP] = { 0, 1 }, [K_SHADOW] = { 0, 65536 },
 	};
 	const char *key = key_names[k];
 	bool want_int = k >= K_MEMORY;
@@ -209,6 +209,7 @@ static int apply(struct parser *ps, enum key_id k, const struct value *v,
 		cfg->hap = v->num;
 		break;
 	case K_SHADOW:
+		cfg->shadow_memory_set = true;
 		cfg->shadow_memory_mib = v->num;
 		break;
 	default:

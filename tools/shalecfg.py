@@ -354,7 +354,7 @@ KEYS = {
     "maxmem": (_int_range(1, 1048576), False),
     "vcpus": (_int_range(1, 64), False),
     "hap": (_int_range(0, 1), False),
-    "shadow_memory": (_int_range(1, 65536), False),
+    "shadow_memory": (_int_range(0, 65536), False),
 }
 
 

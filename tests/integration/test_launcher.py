@@ -145,7 +145,7 @@ def test_unknown_key_is_refused_with_file_and_line(write_cfg):
      "expected an integer from 1 to 1048576, got 1048577"),
     ("hap", "2", "expected 0 or 1, got 2"),
     ("shadow_memory", "65537",
-     "expected an integer from 1 to 65536, got 65537"),
+     "expected an integer from 0 to 65536, got 65537"),
     ("type", '"kvm"', 'expected "pv" or "hvm", got "kvm"'),
     ("type", "pv", 'expected "pv" or "hvm", got pv'),
     ("type", '[ "pv" ]', 'expected "pv" or "hvm", got ["pv"]'),

@@ -33,7 +33,13 @@ static void domcfg_good_file_gives_values_and_defaults(void **state)
 	assert_string_equal(cfg.cmdline, "console=ttyS0");
 	assert_false(cfg.has_ramdisk);
 
+	assert_false(cfg.shadow_memory_set);
+	assert_int_equal(parse(GOOD "shadow_memory = 0\n", &cfg, err), 0);
+	assert_true(cfg.shadow_memory_set);
+	assert_int_equal(cfg.shadow_memory_mib, 0);
+
 	assert_int_equal(parse(GOOD, &cfg, err), 0);
+	assert_false(cfg.shadow_memory_set);
 	assert_int_equal(cfg.vcpus, 1);
 	assert_true(cfg.hap);
 	assert_int_equal(cfg.maxmem_mib, 256);

@@ -23,7 +23,8 @@ struct domcfg {
 	u64 maxmem_mib;        /* seen by the guest (>= memory_mib) */
 	u32 vcpus;
 	bool hap;
-	u64 shadow_memory_mib; /* 0: the default size */
+	bool shadow_memory_set; /* shadow_memory given (else the default) */
+	u64 shadow_memory_mib;  /* 0: the smallest pool */
 	char cmdline[DOMCFG_CMDLINE_MAX + 1];
 	bool has_ramdisk;
 };

@@ -25,10 +25,16 @@ struct shadow_stats {
 	u64 pool_pages;       /* the pool's budget */
 };
 
-/* The smallest pool: 1 MiB (`shadow_memory = 1`). It holds, for every
- * vCPU, its current top level and one full path, with room to spare; a
- * guest runs on it, more slowly, by recycling. */
-#define SHADOW_MIN_MIB 1
+/* The smallest pool, in pages: for each vCPU its current top level with
+ * the four L2s a PAE top links and one full path below (top + 4 + 4 + an
+ * FL1, rounded up to 16), and 32 for the shadows being made in one fault
+ * (SH_RESERVE) and for the other vCPUs' paths. A pool given as smaller,
+ * `shadow_memory = 0` included, gets this size (as Xen raises a too-small
+ * allocation); a guest runs on it, more slowly, by recycling. */
+static inline u64 shadow_min_pages(unsigned int vcpus)
+{
+	return 32 + (u64)vcpus * 16;
+}
 
 /* Default pool in pages: 1 MiB per vCPU + 8 KiB per MiB of RAM. */
 static inline u64 shadow_default_pages(unsigned int vcpus, u64 ram_mib)

@@ -45,13 +45,13 @@ const struct paging_mode shadow_paging_mode = {
 int shadow_domain_init(struct domain *d)
 {
 	struct shadow_domain *sh = xzalloc(sizeof(*sh));
-	u64 pages = d->cfg.shadow_memory_mib ? d->cfg.shadow_memory_mib * 256 :
+	u64 pages = d->cfg.shadow_memory_set ? d->cfg.shadow_memory_mib * 256 :
 		    shadow_default_pages(d->cfg.vcpus, d->cfg.memory_mib);
 
 	if (!sh)
 		return -SH_ENOMEM;
-	if (pages < SHADOW_MIN_MIB * 256)
-		pages = SHADOW_MIN_MIB * 256;
+	if (pages < shadow_min_pages(d->cfg.vcpus))
+		pages = shadow_min_pages(d->cfg.vcpus);
 	if (sh_pool_init(sh, d, pages, d->cfg.vcpus)) {
 		xfree(sh);
 		return -SH_ENOMEM;
