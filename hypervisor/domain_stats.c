@@ -107,6 +107,7 @@ void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
 
 		json_object_begin(j, "shadow");
 		json_u64(j, "fault_guest", s->fault_guest);
+		json_u64(j, "fault_guest_fast", s->fault_guest_fast);
 		json_u64(j, "fault_fixed", s->fault_fixed);
 		json_u64(j, "fault_mmio", s->fault_mmio);
 		json_u64(j, "emulated_writes", s->emulated_writes);

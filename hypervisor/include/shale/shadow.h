@@ -11,7 +11,8 @@
 
 /* Counters of one shadow domain; guarded by the domain's shadow lock. */
 struct shadow_stats {
-	u64 fault_guest;      /* genuine guest #PF reflected to the guest */
+	u64 fault_guest;      /* genuine guest #PF found by a full walk */
+	u64 fault_guest_fast; /* ... found from the shadows alone */
 	u64 fault_fixed;      /* fixed by propagating guest entries */
 	u64 fault_mmio;       /* emulated MMIO reached through a shadow fault */
 	u64 emulated_writes;  /* guest writes emulated (page tables, WP=0) */

@@ -139,21 +139,6 @@ u64 sh_hw_cr(struct vcpu *v, unsigned int n, u64 guest)
 	}
 }
 
-u64 sh_leaf_entry(struct shadow_domain *sh, u64 gfn, u64 flags)
-{
-	struct p2m_entry pe = p2m_get_entry(&sh->d->p2m, _gfn(gfn));
-	u64 e = (mfn_x(pe.mfn) << PAGE_SHIFT) | SH_P | SH_A | flags;
-
-	if (pe.type == p2m_ram_rw) {
-		if ((flags & SH_RW) && sh_gfn_is_pt(sh, gfn))
-			e &= ~SH_RW;
-		return (e & SH_RW) ? e | SH_D : e;
-	}
-	if (pe.type == p2m_ram_ro || pe.type == p2m_rom)
-		return e & ~SH_RW;
-	return 0;
-}
-
 struct sh_page *sh_get(struct shadow_domain *sh, u64 gfn, unsigned int type,
 		       unsigned int sub, unsigned int variant,
 		       unsigned int owner)
@@ -172,6 +157,8 @@ struct sh_page *sh_get(struct shadow_domain *sh, u64 gfn, unsigned int type,
 
 		if (pe.type == p2m_ram_rw)
 			sh_remove_write_access(sh, gfn, pe.mfn);
+		if (type == SH_L1 || type == SH_L1_32)
+			sh_l1_prefill(sh, sp);
 	} else if (type == SH_FL1) {
 		for (unsigned int i = 0; i < SH_ENTRIES; i++) {
 			u64 e = sh_leaf_entry(sh, gfn + i, SH_RW | SH_US);
@@ -331,6 +318,13 @@ bool sh_fault_begin(struct vcpu *v, gva_t va, u32 pfec, struct guest_walk *w,
 	rc = guest_walk(&gp, &mem, va, pfec & (PFEC_WRITE | PFEC_USER | PFEC_INSN),
 			true, w);
 	if (rc == -SH_EFAULT) {
+		if (w->leaf_level == 1 && !(w->entries[1] & SH_P))
+			sh_l1_mark_not_present(sh, gfn_x(w->tables[1]),
+					       w->levels == 2 ? SH_L1_32 : SH_L1,
+					       w->levels == 2 ?
+					       (unsigned int)((gva_x(va) >> 21) & 1) : 0,
+					       sh->vcpu[v->id].variant,
+					       (unsigned int)((gva_x(va) >> 12) & 511));
 		sh->stats->fault_guest++;
 		spin_unlock(&sh->lock);
 		vcpu_inject_pf(v, gva_x(va), w->pfec);

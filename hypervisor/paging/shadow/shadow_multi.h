@@ -37,27 +37,6 @@
 #define SH_FAULT_FN sh_page_fault_l4
 #endif
 
-/* Rights of a non-leaf guest entry in shadow form (A preset). */
-static u64 sh_nonleaf_flags(u64 e, bool nxe)
-{
-	return SH_P | SH_A | (e & (SH_RW | SH_US | SH_PWT | SH_PCD)) |
-	       (nxe ? (e & SH_NX) : 0);
-}
-
-/* Rights of a guest leaf entry in shadow form: RW only once the guest's D
- * bit is set, so the first write faults and D is set as hardware would. */
-static u64 sh_leaf_flags(u64 e, bool nxe, bool small)
-{
-	u64 f = SH_P | SH_A | (e & (SH_US | SH_PWT | SH_PCD)) |
-		(nxe ? (e & SH_NX) : 0);
-
-	if ((e & SH_RW) && (e & SH_D))
-		f |= SH_RW;
-	if (small)
-		f |= e & SH_PAT;
-	return f;
-}
-
 /* Guest frame number of the first 4 KiB of the guest superpage entry e at
  * 'level' (the 2 MiB half of a 4 MiB page that va falls in). */
 static u64 sh_super_gfn(u64 e, unsigned int level, u64 va)
@@ -84,6 +63,8 @@ static int SH_FAULT_FN(struct vcpu *v, gva_t gva, u32 pfec)
 	u64 path_rw = SH_RW, e, leaf;
 	unsigned int i1, i2;
 
+	if (sh_fast_fault(v, va, pfec))
+		return 1;
 	if (!sh_fault_begin(v, gva, pfec, &w, &pe))
 		return 1;
 	if (GUEST_LEVELS == 4) {

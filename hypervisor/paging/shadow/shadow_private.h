@@ -42,6 +42,13 @@
 #define SH_PAT (1ULL << 7) /* in a 4 KiB entry */
 #define SH_NX (1ULL << 63)
 #define SH_ADDR 0x000ffffffffff000ULL
+/* Software bits (ignored by the hardware): SH_GRO in a present entry says
+ * the guest's own entry at that level denies writes (so a write fault
+ * through it is the guest's); SH_GNP, alone in a not-present shadow leaf,
+ * says the guest's PTE is not present (so a fault on it is the guest's).
+ * Both let the #PF fast path answer without walking the guest's tables. */
+#define SH_GRO (1ULL << 9)
+#define SH_GNP (1ULL << 10)
 
 #define SH_ENTRIES 512
 
@@ -146,6 +153,30 @@ static inline u64 *sh_table(const struct sh_page *sp)
 	return mfn_to_virt(sp->mfn);
 }
 
+/* Rights of a non-leaf guest entry in shadow form (A preset). */
+static inline u64 sh_nonleaf_flags(u64 e, bool nxe)
+{
+	return SH_P | SH_A | (e & (SH_RW | SH_US | SH_PWT | SH_PCD)) |
+	       (nxe ? (e & SH_NX) : 0) | ((e & SH_RW) ? 0 : SH_GRO);
+}
+
+/* Rights of a guest leaf entry in shadow form: RW only once the guest's D
+ * bit is set, so the first write faults and D is set as hardware would;
+ * SH_GRO when the guest entry itself is read-only. */
+static inline u64 sh_leaf_flags(u64 e, bool nxe, bool small)
+{
+	u64 f = SH_P | SH_A | (e & (SH_US | SH_PWT | SH_PCD)) |
+		(nxe ? (e & SH_NX) : 0);
+
+	if (!(e & SH_RW))
+		f |= SH_GRO;
+	else if (e & SH_D)
+		f |= SH_RW;
+	if (small)
+		f |= e & SH_PAT;
+	return f;
+}
+
 /* ---- shadow_pool.c: pool, hash, references, recycling ---- */
 
 /* Sets up an empty pool of 'budget' pages. Returns 0 or -SH_ENOMEM. */
@@ -208,12 +239,18 @@ bool sh_gfn_is_pt(struct shadow_domain *sh, u64 gfn);
  * shadow leaf: the remembered place first, then a scan of every L1 if
  * writable mappings remain. Sets need_flush when it changed anything. */
 void sh_remove_write_access(struct shadow_domain *sh, u64 gfn, mfn_t m);
+/* Entry idx of guest-L1 shadow sp (SH_L1 or SH_L1_32) was written by the
+ * guest: sets the shadow entry from the guest's new entry (shadow_l1.c;
+ * unit tests fake it). */
+void sh_l1_refresh(struct shadow_domain *sh, struct sh_page *sp,
+		   unsigned int idx);
 /* Remembers that entry idx of leaf shadow sp maps gfn writable. */
 void sh_hint_writable(struct shadow_domain *sh, u64 gfn, struct sh_page *sp,
 		      unsigned int idx);
-/* The guest wrote bytes [off, off + len) of guest frame gfn: drops the
- * shadow entries made from the guest entries there, and unshadows the
- * frame after SH_UNSHADOW_WRITES such writes without a fault through it. */
+/* The guest wrote bytes [off, off + len) of guest frame gfn: updates (L1)
+ * or drops (higher levels) the shadow entries made from the guest entries
+ * there, and unshadows the frame after SH_UNSHADOW_WRITES such writes
+ * without a fault through it. */
 void sh_resync_write(struct shadow_domain *sh, u64 gfn, unsigned int off,
 		     unsigned int len);
 /* Forgets hints that name sp (it is being destroyed). */
@@ -260,10 +297,31 @@ void sh_invlpg(struct vcpu *v, gva_t va);
 struct sh_page *sh_get(struct shadow_domain *sh, u64 gfn, unsigned int type,
 		       unsigned int sub, unsigned int variant,
 		       unsigned int owner);
+/* ---- shadow_l1.c: guest L1 entries in shadow form ---- */
+
 /* The shadow leaf entry for guest frame gfn with guest leaf rights 'flags'
  * (RW/US/NX/PWT/PCD/PAT already in shadow positions): RW kept only for RAM
  * that is not a page table. Returns 0 for frames that are not RAM. */
 u64 sh_leaf_entry(struct shadow_domain *sh, u64 gfn, u64 flags);
+/* Fills a new guest-L1 shadow from the guest's table: SH_GNP for entries
+ * the guest has not present, a mapping for present ones the hardware
+ * would use without a walk's side effect (A set; RW once D is set), 0
+ * (fault and walk) for the rest. */
+void sh_l1_prefill(struct shadow_domain *sh, struct sh_page *sp);
+/* After a genuine not-present fault at level 1 of the guest's walk:
+ * marks entry 'idx' of the guest L1 at gfn SH_GNP in its shadow, if that
+ * shadow exists. */
+void sh_l1_mark_not_present(struct shadow_domain *sh, u64 gfn,
+			    unsigned int type, unsigned int sub,
+			    unsigned int variant, unsigned int idx);
+
+/* ---- shadow_fast.c: the #PF fast path ---- */
+
+/* Answers a #PF from the shadows alone when they prove it is the guest's
+ * own fault (SH_GNP leaf, or a present path whose guest-exact rights deny
+ * the access): injects it with its error code and CR2, counts it, and
+ * returns true. False: take the full path. Takes sh->lock itself. */
+bool sh_fast_fault(struct vcpu *v, u64 va, u32 pfec);
 /* Drops the leaf shadow entry for va under the vCPU's top. */
 void sh_zap_va(struct vcpu *v, u64 va);
 

@@ -91,14 +91,20 @@ static void sh_zap(struct shadow_domain *sh, struct sh_page *sp,
 		sh_set_entry(sh, sp, idx, 0, NULL);
 }
 
-/* Drops the entries of sp made from guest entry gi of its frame. */
+/* Brings the entries of sp made from guest entry gi of its frame up to
+ * date: a guest-L1 shadow takes the new entry, others drop theirs (the
+ * next access through it faults and propagates). */
 static void sh_zap_guest_entry(struct shadow_domain *sh, struct sh_page *sp,
 			       unsigned int gi)
 {
 	switch (sp->type) {
 	case SH_L1_32:
 		if ((gi >> 9) == sp->sub)
-			sh_zap(sh, sp, gi & 511);
+			sh_l1_refresh(sh, sp, gi & 511);
+		break;
+	case SH_L1:
+		if (gi < SH_ENTRIES)
+			sh_l1_refresh(sh, sp, gi);
 		break;
 	case SH_L2_32:
 		if ((gi >> 8) == sp->sub) {
