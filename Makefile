@@ -122,5 +122,11 @@ test: deps
 	$(MAKE) fuzz-run FUZZ_SECONDS=30
 	$(MAKE) integration
 
+# The benchmarks (README.md, Benchmarks): each prints its figures, its
+# last line the headline; the whole console goes to $(BUILD)/bench/.
+bench: all
+	@mkdir -p $(BUILD)/bench
+	tests/bench/pte_batch.py --build $(BUILD) --log $(BUILD)/bench/pte-batch.log
+
 clean:
 	rm -rf $(BUILD)

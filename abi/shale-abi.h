@@ -35,7 +35,12 @@
 #define SHALE_HC_MEMORY_TARGET 2
 /* (out gva of struct shale_memory_info) -> 0: the domain's memory figures. */
 #define SHALE_HC_MEMORY_INFO 3
-#define SHALE_HC_NR 4
+/* (out gva of struct shale_vcpu_stats) -> 0: the calling vCPU's VM exits
+ * since it started, this hypercall's own exit included; -SHALE_EFAULT if
+ * the struct cannot be written. Per vCPU, not per domain, so a test can
+ * bracket its own work and nothing another vCPU does. */
+#define SHALE_HC_VCPU_STATS 4
+#define SHALE_HC_NR 5
 /* 16-20: the VMI ROM's hypercalls, VMI_HC_* in abi/vmi-rom.h. */
 
 /* SHALE_HC_MEMORY_INFO's result, all in KiB. */
@@ -45,6 +50,19 @@ struct shale_memory_info {
 	unsigned long long populated_kib; /* backed now */
 	unsigned long long cache_kib;     /* Shale's PoD cache for the domain */
 	unsigned long long outstanding_kib; /* not yet backed (PoD entries) */
+};
+
+/* SHALE_HC_VCPU_STATS's result: counts since the vCPU started. Exits
+ * between two calls are the difference minus 1 (the second call's own). */
+struct shale_vcpu_stats {
+	unsigned long long exits;           /* every VM exit */
+	unsigned long long exits_intr;      /* of which host interrupts (timer
+					     * ticks, IPIs): time, not the guest,
+					     * makes these */
+	unsigned long long exits_hypercall; /* of which VMMCALLs */
+	unsigned long long exits_exception; /* of which intercepted guest
+					     * exceptions (#PF under shadow
+					     * paging) */
 };
 
 /* Error codes (returned negated). */

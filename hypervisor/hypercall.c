@@ -91,11 +91,32 @@ static s64 hc_memory_info(struct vcpu *v, u64 out, u64 a2, u64 a3, u64 a4)
 	return 0;
 }
 
+/* The calling vCPU's exit counts (struct shale_vcpu_stats) written to
+ * guest-virtual 'out'. The scheduler counted this call's own exit before
+ * dispatching it, so it is included. */
+static s64 hc_vcpu_stats(struct vcpu *v, u64 out, u64 a2, u64 a3, u64 a4)
+{
+	struct shale_vcpu_stats s = {
+		.exits_intr = v->stats.exits[EXIT_INTR],
+		.exits_hypercall = v->stats.exits[EXIT_HYPERCALL],
+		.exits_exception = v->stats.exits[EXIT_EXCEPTION],
+	};
+	u32 pfec;
+	u64 fault_va;
+
+	for (unsigned int r = 0; r < EXIT_NR; r++)
+		s.exits += v->stats.exits[r];
+	if (guest_virt_write(v, _gva(out), &s, sizeof(s), 0, &pfec, &fault_va))
+		return -SHALE_EFAULT;
+	return 0;
+}
+
 static const hypercall_fn hypercalls[SHALE_HC_NR] = {
 	[SHALE_HC_VERSION] = hc_version,
 	[SHALE_HC_CONSOLE_WRITE] = hc_console_write,
 	[SHALE_HC_MEMORY_TARGET] = hc_memory_target,
 	[SHALE_HC_MEMORY_INFO] = hc_memory_info,
+	[SHALE_HC_VCPU_STATS] = hc_vcpu_stats,
 };
 
 void handle_hypercall(struct vcpu *v, const struct vm_exit *e)

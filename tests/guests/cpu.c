@@ -660,6 +660,33 @@ static void check_svm_insns(void)
 	}
 }
 
+/* SHALE_HC_VCPU_STATS around a CPUID (always intercepted): the exit count
+ * grows by at least 2 (CPUID, the second call), exactly one of them a
+ * VMMCALL; a struct Shale cannot write gives -EFAULT. */
+static void check_vcpu_stats(void)
+{
+	static struct shale_vcpu_stats before, after;
+	uint32_t ret1, ret2, ret3, a, b, c, d;
+	struct probe_result r1, r2, r3;
+
+	r1 = insn_vmmcall(0, SHALE_HC_VCPU_STATS, (uint32_t)&before, 0, &ret1);
+	cpuid(0, 0, &a, &b, &c, &d);
+	r2 = insn_vmmcall(0, SHALE_HC_VCPU_STATS, (uint32_t)&after, 0, &ret2);
+	check(!r1.faulted && !r2.faulted && ret1 == 0 && ret2 == 0 &&
+	      after.exits >= before.exits + 2 &&
+	      after.exits_hypercall == before.exits_hypercall + 1 &&
+	      before.exits >= before.exits_hypercall + before.exits_intr,
+	      "vmmcall SHALE_HC_VCPU_STATS around a CPUID: returned %d, %d;"
+	      " exits %u -> %u (at least +2), VMMCALLs %u -> %u (+1)",
+	      (int32_t)ret1, (int32_t)ret2, (unsigned)before.exits,
+	      (unsigned)after.exits, (unsigned)before.exits_hypercall,
+	      (unsigned)after.exits_hypercall);
+	r3 = insn_vmmcall(0, SHALE_HC_VCPU_STATS, 0xfff00000u, 0, &ret3);
+	check(!r3.faulted && (int32_t)ret3 == -SHALE_EFAULT, "vmmcall"
+	      " SHALE_HC_VCPU_STATS to 0xfff00000 (not RAM): returned %d"
+	      " (-SHALE_EFAULT is %d)", (int32_t)ret3, -SHALE_EFAULT);
+}
+
 /* Shale's hypercalls (abi/shale-abi.h). */
 static void check_hypercalls(void)
 {
@@ -715,6 +742,7 @@ static void check_hypercalls(void)
 	      " SHALE_HC_VERSION from ring 3: %s, returned %d (-SHALE_EPERM"
 	      " is %d)", outcome(&r, got, sizeof(got)), (int32_t)ret,
 	      -SHALE_EPERM);
+	check_vcpu_stats();
 }
 
 /* REP OUTSB to COM1: the bytes reach the console (a harness looks for

@@ -6,7 +6,7 @@
 
 GUEST_DIR   := tests/guests
 GUEST_OUT   := $(BUILD)/tests/guests
-GUEST_NAMES := hello memory paging triple cpu smp rom64 rom_pae
+GUEST_NAMES := hello memory paging triple cpu smp rom64 rom_pae ptebatch
 
 GUEST_CFLAGS := -m32 -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic \
 	-fno-stack-protector -nostdlib -fno-asynchronous-unwind-tables \
