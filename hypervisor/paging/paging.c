@@ -10,6 +10,7 @@
 #include <shale/paging.h>
 #include <shale/pod.h>
 #include <shale/sched.h>
+#include <shale/shadow.h>
 #include <asm/cpu.h>
 #include <asm/percpu.h>
 
@@ -69,11 +70,19 @@ void paging_flush_domain_tlbs(struct domain *d)
 	}
 }
 
-/* The PoD flush hook: a gfn range lost its mapping; under HAP the
- * hardware's cached guest-physical translations must go, on every CPU. */
-static void pod_flush(void *arg, gfn_t gfn, unsigned int order)
+/* The PoD flush hook (pod_flush_fn): a gfn range lost its mapping to
+ * machine frames [mfn, mfn + 2^order). Under HAP the hardware's cached
+ * guest-physical translations must go, on every CPU; under shadow paging
+ * every shadow entry mapping those frames, and then the TLBs. Runs with
+ * pod->lock held (the shadow lock comes after it). */
+static void pod_flush(void *arg, gfn_t gfn, mfn_t mfn, unsigned int order)
 {
-	paging_flush_domain_tlbs(arg);
+	struct domain *d = arg;
+
+	if (d->shadow)
+		shadow_drop_gfns(d, gfn, mfn, order);
+	else
+		paging_flush_domain_tlbs(d);
 }
 
 int paging_pod_init(struct domain *d)
@@ -82,8 +91,6 @@ int paging_pod_init(struct domain *d)
 	unsigned int n = guest_ram_layout(d->cfg.maxmem_mib << 20, r);
 	int rc;
 
-	if (!d->cfg.hap)
-		return -SH_EOPNOTSUPP; /* shadows would need dropping on a sweep */
 	pod_init(&d->pod, pod_flush, d);
 	d->pod_enabled = true;
 	/* The first 2 MiB holds firmware areas (EBDA, BIOS area, ACPI tables,

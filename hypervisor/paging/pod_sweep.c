@@ -79,7 +79,7 @@ static u64 reclaim_entry(struct pod *pod, struct p2m *p2m, u64 base,
 	rc = p2m_set_entry(p2m, _gfn(base), INVALID_MFN, e.order, p2m_pod);
 	POD_BUG_ON_LOCKED(rc, pod);
 	if (pod->flush)
-		pod->flush(pod->flush_arg, _gfn(base), e.order);
+		pod->flush(pod->flush_arg, _gfn(base), e.mfn, e.order);
 	if (!frames_zero(e.mfn, e.order, pages)) {
 		rc = p2m_set_entry(p2m, _gfn(base), e.mfn, e.order,
 				   p2m_ram_rw);

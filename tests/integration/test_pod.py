@@ -148,12 +148,8 @@ def run_pod(run_shale, tmp_path, hap):
     assert_memory_given_back(summary)
 
 
-@pytest.mark.parametrize("hap", [
-    pytest.param(1, id="hap1"),
-    pytest.param(0, id="hap0", marks=pytest.mark.xfail(
-        run=False, reason="issue 6: populate-on-demand with shadow paging "
-        "(hap = 0) is refused for now: a sweep would have to drop shadows")),
-])
+@pytest.mark.parametrize("hap", [pytest.param(1, id="hap1"),
+                                 pytest.param(0, id="hap0")])
 def test_pod_domain_touches_zeroes_and_balloons(shale_image, run_shale,
                                                 tmp_path, hap):
     """pod.elf with memory = 256, maxmem = 2048 on a 1 GiB host: it sees
@@ -167,14 +163,16 @@ def test_pod_domain_touches_zeroes_and_balloons(shale_image, run_shale,
     run_pod(run_shale, tmp_path, hap)
 
 
+@pytest.mark.parametrize("hap", [pytest.param(1, id="hap1"),
+                                 pytest.param(0, id="hap0")])
 def test_pod_exhaustion_crashes_only_its_domain(shale_image, run_shale,
-                                                tmp_path):
+                                                tmp_path, hap):
     """pod.elf exhaust=1 writes to every page of its 2 GiB with only
     256 MiB of target: Shale crashes it for PoD exhaustion once the cache
     and the sweep have nothing left, after it has touched most of its
     target; hello.elf in the same run passes and the host goes on."""
     cfgs = [domain_file(tmp_path, "podx", "pod", MEMORY_MIB, MAXMEM_MIB,
-                        cmdline="exhaust=1"),
+                        hap=hap, cmdline="exhaust=1"),
             domain_file(tmp_path, "hello", "hello", 64, cmdline="alongside")]
     rc, out, summary = run_shale("--cpus", 2, "--mem", HOST_MEM, *cfgs,
                                  timeout=TIMEOUT_S)

@@ -40,13 +40,15 @@ static bool pod_finished; /* the test ran pod_fini itself */
  * page under check before the flush lands. */
 static unsigned int flush_calls;
 static gfn_t flush_gfn;
+static mfn_t flush_mfn;
 static unsigned int flush_order;
 static volatile u8 *flush_scribble;
 
-static void flush_hook(void *arg, gfn_t gfn, unsigned int order)
+static void flush_hook(void *arg, gfn_t gfn, mfn_t mfn, unsigned int order)
 {
 	flush_calls++;
 	flush_gfn = gfn;
+	flush_mfn = mfn;
 	flush_order = order;
 	if (flush_scribble) {
 		*flush_scribble = 0x5a;
@@ -709,6 +711,7 @@ static void pod_sweep_maps_back_a_page_the_guest_writes_during_the_check(void **
 	assert_int_equal(pod_sweep(&pod, &p2m, ~0ULL), 0);
 	assert_int_equal(flush_calls, 1);
 	assert_int_equal(gfn_x(flush_gfn), G4K);
+	assert_int_equal(mfn_x(flush_mfn), mfn_x(m)); /* the frame it mapped */
 	assert_int_equal(flush_order, P2M_ORDER_4K);
 	assert_entry(G4K, p2m_ram_rw, P2M_ORDER_4K);
 	assert_int_equal(mfn_x(entry(G4K).mfn), mfn_x(m));

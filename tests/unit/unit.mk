@@ -114,5 +114,12 @@ test_shadow_pool_SRCS := hypervisor/paging/shadow/shadow_pool.c \
 	hypervisor/paging/shadow/shadow_wp.c hypervisor/mm/xmalloc.c
 $(BUILD)/unit/test_shadow_pool: hypervisor/paging/shadow/shadow_private.h
 
+# Shadow paging's side of populate-on-demand, on the real pool.
+UNIT_TESTS += test_shadow_pod
+test_shadow_pod_SRCS := hypervisor/paging/shadow/shadow_pod.c \
+	hypervisor/paging/shadow/shadow_pool.c \
+	hypervisor/paging/shadow/shadow_wp.c hypervisor/mm/xmalloc.c
+$(BUILD)/unit/test_shadow_pod: hypervisor/paging/shadow/shadow_private.h
+
 UNIT_TESTS += test_vmi_drain
 test_vmi_drain_SRCS := hypervisor/vmi/drain.c hypervisor/paging/p2m.c

@@ -6,13 +6,17 @@
  *   1. d->lock           (hypervisor/domain.c)       a domain's console
  *                                                    line and COM1; takes
  *                                                    the console lock
- *   2. shadow lock       (hypervisor/paging/shadow/) a domain's shadows;
- *                                                    takes pod, p2m and
- *                                                    allocator locks
- *   3. pod->lock         (hypervisor/paging/pod.c)   a domain's PoD cache;
+ *   2. pod->lock         (hypervisor/paging/pod.c)   a domain's PoD cache;
  *                                                    takes p2m->lock,
  *                                                    buddy->lock and what
  *                                                    its flush hook takes
+ *                                                    (the shadow lock)
+ *   3. shadow lock       (hypervisor/paging/shadow/) a domain's shadows;
+ *                                                    takes p2m and
+ *                                                    allocator locks, never
+ *                                                    pod->lock (shadow code
+ *                                                    populates with it
+ *                                                    dropped)
  *   4. p2m->lock         (hypervisor/paging/p2m.c)   a domain's p2m; takes
  *                                                    buddy->lock for tables
  *   5. platform->lock    (hypervisor/platform/)      a domain's devices;

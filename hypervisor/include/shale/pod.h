@@ -35,10 +35,13 @@
  * Taking memory back (the sweep) is safe against every user of it:
  *   - NPT walks the p2m itself; the entry turns PoD and the flush hook
  *     flushes the domain's ASIDs before the frame is re-checked and cached.
- *   - Shadow entries: the flush hook removes every shadow entry mapping the
- *     gfn; the shadow fault path must look the gfn up and install its
- *     shadow entry between pod_access_begin and pod_access_end, so that a
- *     sweep cannot run between the lookup and the install.
+ *   - Shadow entries: the flush hook takes the shadow lock, removes every
+ *     shadow entry mapping the old machine frames and flushes the domain's
+ *     TLBs (shadow_drop_gfns). The shadow code looks a gfn up and installs
+ *     its entry under the shadow lock, so a sweep cannot run between the
+ *     lookup and the install: the hook waits for the lock and then removes
+ *     what was installed. It populates (pod_populate) with the shadow
+ *     lock dropped.
  *   - Shale's own accesses on the guest's behalf: the same bracket.
  *   A frame Shale keeps mapped beyond one bracketed access must not be
  *   PoD-populated RAM (or must never be all zero).
@@ -98,10 +101,14 @@ struct pod_stats {
 	u64 exhausted;               /* populates refused: nothing left */
 };
 
-/* Makes the old translation of [gfn, gfn + 2^order) unusable on every CPU
- * running the domain before it returns: NPT, flush the domain's ASIDs;
- * shadow paging, remove every shadow entry that maps those frames. */
-typedef void (*pod_flush_fn)(void *arg, gfn_t gfn, unsigned int order);
+/* Makes the old translation of [gfn, gfn + 2^order), which mapped machine
+ * frames [mfn, mfn + 2^order), unusable on every CPU running the domain
+ * before it returns: NPT, flush the domain's ASIDs; shadow paging, remove
+ * every shadow entry that maps those frames and flush. Called with
+ * pod->lock held, after the p2m entry has become PoD and before the frames
+ * are re-checked and cached. */
+typedef void (*pod_flush_fn)(void *arg, gfn_t gfn, mfn_t mfn,
+			     unsigned int order);
 
 struct pod_recent {
 	u64 gfn;            /* first gfn of the entry */

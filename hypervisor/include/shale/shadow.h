@@ -53,4 +53,14 @@ int shadow_domain_init(struct domain *d);
 /* Frees every shadow and the pool (the domain's vCPUs are off all CPUs). */
 void shadow_domain_fini(struct domain *d);
 
+/* Populate-on-demand took guest frames [gfn, gfn + 2^order) back from
+ * machine frames [mfn, mfn + 2^order) (the PoD flush hook, see pod.h):
+ * removes every shadow leaf entry that maps those machine frames, drops
+ * the page-table shadows of those guest frames (they were zero, so no
+ * longer tables of anything) and flushes the domain's TLBs, all before it
+ * returns. Takes the shadow lock: called with pod->lock held and no shadow
+ * lock. */
+void shadow_drop_gfns(struct domain *d, gfn_t gfn, mfn_t mfn,
+		      unsigned int order);
+
 #endif /* SHALE_SHADOW_H */

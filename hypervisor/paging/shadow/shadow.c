@@ -19,6 +19,7 @@
 #include <shale/p2m.h>
 #include <shale/paging.h>
 #include <shale/platform.h>
+#include <shale/pod.h>
 #include <shale/printk.h>
 #include <shale/sched.h>
 #include <shale/string.h>
@@ -80,6 +81,13 @@ void sh_guest_paging(struct vcpu *v, struct guest_paging *gp)
 		gp->pae_pdptes = v->domain->shadow->vcpu[v->id].pdptes;
 }
 
+/* What a guest page table in unpopulated PoD memory holds. */
+static u64 sh_zero_table[SH_ENTRIES] __aligned(PAGE_SIZE);
+
+/* The walker's view of guest memory: RAM and ROM, and a PoD frame as the
+ * zeros it stands for (its entries are not present, so the walker never
+ * writes there), without populating: the fault path walks with sh->lock
+ * held, and a populate may sweep, which takes sh->lock (shadow_pod.c). */
 static void *sh_map_gfn(void *ctx, gfn_t gfn)
 {
 	struct domain *d = ctx;
@@ -87,6 +95,8 @@ static void *sh_map_gfn(void *ctx, gfn_t gfn)
 
 	if (e.type == p2m_ram_rw || e.type == p2m_ram_ro || e.type == p2m_rom)
 		return mfn_to_virt(e.mfn);
+	if (e.type == p2m_pod)
+		return sh_zero_table;
 	return NULL;
 }
 
@@ -182,6 +192,21 @@ static u8 sh_variant(struct vcpu *v, unsigned int levels)
 	return 0;
 }
 
+/* Reads the four PAE PDPTEs at guest-physical gpa (32-byte aligned)
+ * without populating: zeros from a PoD frame (what it holds) and, as
+ * before, from anything that is not RAM. sh->lock held, which keeps the
+ * sweep from reusing the frame meanwhile (shadow_pod.c). */
+static void sh_read_pdptes(struct domain *d, u64 gpa, u64 out[4])
+{
+	struct p2m_entry e = p2m_get_entry(&d->p2m, _gfn(gpa >> PAGE_SHIFT));
+
+	if (e.type == p2m_ram_rw || e.type == p2m_ram_ro || e.type == p2m_rom)
+		memcpy(out, (u8 *)mfn_to_virt(e.mfn) + (gpa & (PAGE_SIZE - 1)),
+		       4 * sizeof(u64));
+	else
+		memset(out, 0, 4 * sizeof(u64));
+}
+
 /* Makes the top for the vCPU's CR3 and mode current: from the cache, or a
  * new one; PAE PDPTs are (re)filled from the guest PDPTEs, which the CPU
  * loads at this point (SDM 4.4.1). sh->lock held. Returns 0 or -SH_ENOMEM. */
@@ -198,9 +223,8 @@ static int sh_load_top(struct vcpu *v)
 
 	if (sh_reserve(sh, SH_RESERVE))
 		return -SH_ENOMEM;
-	if (levels == 3 && guest_phys_read(v->domain, _gpa(key), svc->pdptes,
-					   sizeof(svc->pdptes)))
-		memset(svc->pdptes, 0, sizeof(svc->pdptes));
+	if (levels == 3)
+		sh_read_pdptes(v->domain, key, svc->pdptes);
 	for (unsigned int k = 0; k < SH_TOP_CACHE; k++) {
 		struct sh_top_slot *s = &svc->cache[k];
 
@@ -305,9 +329,11 @@ bool sh_fault_begin(struct vcpu *v, gva_t va, u32 pfec, struct guest_walk *w,
 	struct shadow_domain *sh = d->shadow;
 	struct guest_mem mem = { sh_map_gfn, d };
 	struct guest_paging gp;
+	unsigned int populates = 0;
 	u64 gpa;
 	int rc;
 
+retry:
 	sh_guest_paging(v, &gp);
 	spin_lock(&sh->lock);
 	if (!sh->vcpu[v->id].top && sh_load_top(v)) {
@@ -338,6 +364,26 @@ bool sh_fault_begin(struct vcpu *v, gva_t va, u32 pfec, struct guest_walk *w,
 	}
 	gpa = gpa_x(w->gpa);
 	*pe = p2m_get_entry(&d->p2m, gpa_to_gfn(w->gpa));
+	if (pe->type == p2m_pod && d->pod_enabled) {
+		/* Populated with sh->lock dropped (a sweep takes it), then the
+		 * walk is redone: the guest's tables may have changed. */
+		mfn_t m;
+
+		spin_unlock(&sh->lock);
+		v->stats.npf_pod++;
+		if (pod_populate(&d->pod, &d->p2m, gpa_to_gfn(w->gpa), &m)) {
+			domain_crash(d, v, "populate-on-demand exhausted: the guest "
+				     "touched more than its %lu MiB target and no "
+				     "zeroed page could be reclaimed",
+				     d->cfg.memory_mib);
+			return false;
+		}
+		if (++populates < 4)
+			goto retry;
+		return false; /* swept again at once: the guest faults again */
+	}
+	if (populates && pe->type == p2m_ram_rw)
+		sh_pod_refill(sh, gpa >> PAGE_SHIFT, pe->order);
 	if (pe->type == p2m_mmio) {
 		sh->stats->fault_mmio++;
 		v->stats.npf_mmio++;
@@ -420,6 +466,17 @@ static int sh_page_fault_l0(struct vcpu *v, gva_t va, u32 pfec)
 	}
 	sh_link(sh, top, q, l2, SH_P);
 	sh_link(sh, l2, i2, l1, SH_P | SH_A | SH_RW | SH_US);
+	{
+		/* As the paged levels do: the frame may have been populated
+		 * (or become a page table) since the FL1 was filled. */
+		unsigned int i1 = (a >> 12) & 511;
+		u64 leaf = sh_leaf_entry(sh, a >> PAGE_SHIFT, SH_RW | SH_US);
+
+		if (sh_table(l1)[i1] != leaf)
+			sh_set_entry(sh, l1, i1, leaf, NULL);
+		if (leaf & SH_RW)
+			sh_hint_writable(sh, a >> PAGE_SHIFT, l1, i1);
+	}
 	sh_fault_end(v, pfec, &pe, sh_table(l1)[(a >> 12) & 511] & SH_RW);
 	return 0;
 }

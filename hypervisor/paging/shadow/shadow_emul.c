@@ -17,6 +17,7 @@
 #include <shale/hvm.h>
 #include <shale/p2m.h>
 #include <shale/paging.h>
+#include <shale/pod.h>
 #include <shale/string.h>
 
 #include "shadow_private.h"
@@ -81,6 +82,31 @@ static u8 *sh_emul_ram(struct domain *d, u64 gpa)
 	return (u8 *)mfn_to_virt(pe.mfn) + (gpa & (PAGE_SIZE - 1));
 }
 
+/* Takes sh->lock and returns sh_emul_ram(d, gpa) under it. A PoD frame
+ * (a zeroed page table the sweep took back after the write faulted) is
+ * populated first, with the lock dropped: the sweep takes it. The caller
+ * releases sh->lock. */
+static u8 *sh_emul_lock_ram(struct domain *d, u64 gpa)
+{
+	struct shadow_domain *sh = d->shadow;
+	u8 *p;
+
+	for (unsigned int tries = 0;; tries++) {
+		mfn_t m;
+
+		spin_lock(&sh->lock);
+		p = sh_emul_ram(d, gpa);
+		if (p || !d->pod_enabled || tries == 3 ||
+		    p2m_get_entry(&d->p2m, _gfn(gpa >> PAGE_SHIFT)).type != p2m_pod)
+			return p;
+		spin_unlock(&sh->lock);
+		if (pod_populate(&d->pod, &d->p2m, _gfn(gpa >> PAGE_SHIFT), &m)) {
+			spin_lock(&sh->lock);
+			return NULL;
+		}
+	}
+}
+
 /* Stores n bytes at p: a naturally aligned 2/4/8-byte store in one access,
  * as the CPU does, so concurrent A/D updates by compare-exchange see
  * either the old or the new entry. */
@@ -107,8 +133,7 @@ static int sh_emul_write_gpa(struct emul_ctx *c, u64 gpa, u8 *buf, unsigned int 
 	struct shadow_domain *sh = v->domain->shadow;
 	u8 *p;
 
-	spin_lock(&sh->lock);
-	p = sh_emul_ram(v->domain, gpa);
+	p = sh_emul_lock_ram(v->domain, gpa);
 	if (!p) {
 		spin_unlock(&sh->lock);
 		return EMUL_UNHANDLED;
@@ -155,8 +180,7 @@ static int sh_emul_cmpxchg(struct emul_ctx *c, u64 la, void *old,
 	rc = sh_emul_translate(c, la, PFEC_WRITE, &gpa);
 	if (rc)
 		return rc;
-	spin_lock(&sh->lock);
-	p = sh_emul_ram(v->domain, gpa);
+	p = sh_emul_lock_ram(v->domain, gpa);
 	if (!p) {
 		spin_unlock(&sh->lock);
 		return EMUL_UNHANDLED;

@@ -17,8 +17,9 @@
  * written: the next access faults and propagates again.
  *
  * Locking: sh->lock (one per domain) guards every shadow table and
- * descriptor; it is taken after nothing else and before p2m->lock and the
- * allocators. The hardware reads shadows without it: entries are written
+ * descriptor; it is taken after nothing but pod->lock (the PoD flush hook,
+ * shadow_pod.c) and before p2m->lock and the allocators; shadow code never
+ * takes pod->lock while holding it. The hardware reads shadows without it: entries are written
  * with single 64-bit stores, and have A (and D when writable) preset so
  * the hardware never writes to them.
  */
@@ -314,6 +315,18 @@ void sh_l1_prefill(struct shadow_domain *sh, struct sh_page *sp);
 void sh_l1_mark_not_present(struct shadow_domain *sh, u64 gfn,
 			    unsigned int type, unsigned int sub,
 			    unsigned int variant, unsigned int idx);
+
+/* ---- shadow_pod.c: populate-on-demand ---- */
+
+/* shadow_drop_gfns (shale/shadow.h) with sh->lock held and without the
+ * flush: clears every leaf mapping machine frames [mfn, mfn + 2^order),
+ * unlinks the unpinned page-table shadows of guest frames [gfn,
+ * gfn + 2^order), and sets need_flush. */
+void sh_pod_drop(struct shadow_domain *sh, u64 gfn, mfn_t mfn,
+		 unsigned int order);
+/* A populate just made the p2m entry of 'order' covering gfn RAM: fills
+ * the empty entries of the FL1 shadows over it. */
+void sh_pod_refill(struct shadow_domain *sh, u64 gfn, unsigned int order);
 
 /* ---- shadow_fast.c: the #PF fast path ---- */
 
