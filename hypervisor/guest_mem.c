@@ -9,6 +9,7 @@
 #include <shale/guest_mem.h>
 #include <shale/guest_walk.h>
 #include <shale/paging.h>
+#include <shale/shadow.h>
 #include <shale/string.h>
 
 /* The host address of guest frame gfn, if the domain has RAM there that
@@ -50,6 +51,8 @@ static int copy_in_frame(struct domain *d, u64 a, u8 *b, size_t n, bool write)
 	}
 	if (d->pod_enabled)
 		pod_access_end(&d->pod);
+	if (p && write && d->shadow)
+		shadow_guest_wrote(d, gfn, (unsigned int)off, (unsigned int)n);
 	return p ? 0 : -SH_EFAULT;
 }
 

@@ -11,6 +11,7 @@
 #include <shale/frames.h>
 #include <shale/p2m.h>
 #include <shale/printk.h>
+#include <shale/shadow.h>
 #include <shale/string.h>
 
 #include "vmi_internal.h"
@@ -62,7 +63,7 @@ int vmi_domain_init(struct domain *d)
 	if (mfn_eq(m, INVALID_MFN))
 		return -SH_ENOMEM;
 	memcpy(mfn_to_virt(m), vmi_rom_image, VMI_ROM_SIZE);
-	rom_patch(mfn_to_virt(m), d->cfg.hap ? VMI_ROM_F_HAP : 0);
+	rom_patch(mfn_to_virt(m), d->cfg.hap ? VMI_ROM_F_HAP : VMI_ROM_F_QUEUE);
 	/* The RAM frames under the ROM stay the domain's (freed with its
 	 * chunks); the guest just cannot reach them any more. */
 	for (u64 i = 0; i < (VMI_ROM_SIZE >> PAGE_SHIFT); i++) {
@@ -75,6 +76,13 @@ int vmi_domain_init(struct domain *d)
 	vd->rom_mfn = m;
 	vd->rom_order = order;
 	vd->present = true;
+	if (!d->cfg.hap) {
+		int rc = vmi_queue_init(d);
+
+		if (rc)
+			return rc;
+		shadow_vmi_attach(d);
+	}
 	/* No drain may name the ROM, whatever the P2M says of it later. */
 	return vmi_drain_exclude(&vd->drain, gfn, VMI_ROM_SIZE >> PAGE_SHIFT);
 }
@@ -86,6 +94,8 @@ void vmi_domain_fini(struct domain *d)
 	/* present: vmi_domain_init ran for this slot and mapped the ROM. */
 	if (vd->present && !mfn_eq(vd->rom_mfn, INVALID_MFN))
 		free_frames(vd->rom_mfn, vd->rom_order);
+	if (vd->present)
+		vmi_queue_fini(d);
 	vd->rom_mfn = INVALID_MFN;
 }
 

@@ -35,8 +35,9 @@ static s64 hc_init(struct vcpu *v, u64 version)
 	if ((version >> 16) != VMI_API_MAJOR)
 		return -SHALE_EINVAL;
 	__atomic_add_fetch(&vd->inits, 1, __ATOMIC_RELAXED);
-	/* The queue page comes with shadow paging (VMI_INIT_QUEUE then). */
-	return (s64)(v->id | (v->domain->cfg.hap ? VMI_INIT_HAP : 0));
+	return (s64)(v->id | (v->domain->cfg.hap ? VMI_INIT_HAP : 0) |
+		     (mfn_eq(vmi_queue_mfn(v->domain, v->id), INVALID_MFN) ?
+		      0 : VMI_INIT_QUEUE));
 }
 
 /* Exits the vCPU has made so far (monotonic; read without its CPU). */
@@ -121,7 +122,9 @@ static s64 hc_flush_vcpus(struct vcpu *v, u64 bitmap, u64 nbits, u64 flags)
 		mask |= 1ULL << i;
 		targets++;
 	}
-	/* The caller's queue would be drained here (VMI_DRAIN_FLUSH) first. */
+	/* The caller's own updates first: the targets then flush to them. */
+	if (vmi_queue_pending(v))
+		vmi_queue_drain(v, VMI_DRAIN_FLUSH);
 	__atomic_add_fetch(&vd->flushes, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&vd->flushed_vcpus, targets, __ATOMIC_RELAXED);
 	flush_vcpus_sync(v, mask);
@@ -200,7 +203,9 @@ s64 vmi_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3, u64 a4)
 	case VMI_HC_FLUSH_VCPUS:
 		return hc_flush_vcpus(v, a1, a2, a3);
 	case VMI_HC_DRAIN:
-		return -SHALE_ENOSYS; /* no queue page until shadow paging */
+		if (a1 >= VMI_DRAIN_NR_REASONS)
+			return -SHALE_EINVAL;
+		return vmi_queue_drain(v, (unsigned int)a1);
 	case VMI_HC_DRAIN_BATCH:
 		return hc_drain_batch(v, a1, a2);
 	case VMI_HC_UPDATE:

@@ -21,7 +21,16 @@ struct vmi_domain {
 	 * host mode and takes a fresh ASID before it enters the guest again,
 	 * so another flusher need not wait for it. */
 	u32 in_flush[MAX_VCPUS];
+	/* Shadow paging: each vCPU's queue page (queue.c). */
+	mfn_t queue[MAX_VCPUS];
+	unsigned int nr_queues;
 };
+
+/* queue.c: allocates a zeroed queue page per vCPU with its header set
+ * (capacity, vcpu_id). Returns 0 or -SH_ENOMEM (pages made so far are
+ * freed by vmi_queue_fini). */
+int vmi_queue_init(struct domain *d);
+void vmi_queue_fini(struct domain *d);
 
 struct vmi_domain *vmi_of(struct domain *d);
 

@@ -155,16 +155,18 @@ static bool set_all(uint32_t b, uint32_t bits)
 
 /* --- one batch ------------------------------------------------------- */
 
-/* Map, touch, protect and flush: metered. */
+/* Map, touch, protect and flush: metered. The entries carry A and D, as
+ * a kernel's own mappings do (Linux's PAGE_KERNEL): the touches then need
+ * no walk to set them. */
 static bool map_touch_protect(uint32_t b)
 {
 	bool ok;
 
 	meter_start();
-	ok = set_all(b, PT_P | PT_W);
+	ok = set_all(b, (uint32_t)(PT_P | PT_W | PT_A | PT_D));
 	for (unsigned int i = 0; i < batch; i++)
 		*(volatile uint32_t *)va(i) = marker(b, i);
-	ok &= set_all(b, PT_P);
+	ok &= set_all(b, (uint32_t)(PT_P | PT_A | PT_D));
 	ok &= flush();
 	meter_stop();
 	return ok;

@@ -162,6 +162,39 @@ static int32_t refused(uint32_t n, uint32_t first)
 	return (int32_t)((n << VMI_DRAIN_REFUSED_SHIFT) | first);
 }
 
+/* The queue page at its fixed linear address (PAE: reachable from this
+ * 32-bit code; the 64-bit kernel's compatibility-mode code cannot reach
+ * VMI_QUEUE_VA64 and checks only through the drain hypercall). */
+static void forged_queue_entries(void)
+{
+	volatile struct vmi_queue *q =
+		(volatile struct vmi_queue *)VMI_QUEUE_VA_PAE;
+
+	check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_EXPLICIT, 0, 0, 0) == 0,
+	      "drain of the (empty) queue page: 0");
+	check(vmi_hypercall(VMI_HC_DRAIN, 99, 0, 0, 0) == -VMI_EINVAL,
+	      "queue drain with an unknown reason: -EINVAL");
+	if (ROM_LONG_MODE)
+		return;
+	check(q->capacity == VMI_QUEUE_CAPACITY && q->vcpu_id == 0 &&
+	      q->count == 0, "queue page at 0x%x: capacity %u, vCPU 0, empty",
+	      (unsigned)VMI_QUEUE_VA_PAE, (unsigned)q->capacity);
+	q->entries[0] = (struct vmi_qentry){ FAR_GPA, 1, VMI_QE_PAE };
+	q->entries[1] = (struct vmi_qentry){ VMI_ROM_GPA, 1, VMI_QE_PAE };
+	q->entries[2] = (struct vmi_qentry){ (uint32_t)ptes[0] + 4, 1, VMI_QE_PAE };
+	q->entries[3] = (struct vmi_qentry){ (uint32_t)ptes[0], 9, VMI_QE_PAE };
+	q->entries[4] = (struct vmi_qentry){ (uint32_t)ptes[0], 1, VMI_QE_PAE };
+	q->count = 5;
+	check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_EXPLICIT, 0, 0, 0) ==
+	      refused(4, 0) && q->count == 0,
+	      "forged queue entries (outside RAM, ROM, unaligned, level 9) "
+	      "refused, the good one applied, the queue emptied");
+	q->count = VMI_QUEUE_CAPACITY + 1;
+	check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_FULL, 0, 0, 0) == -VMI_E2BIG &&
+	      q->count == 0 && q->capacity == VMI_QUEUE_CAPACITY,
+	      "forged queue count beyond capacity refused, header restored");
+}
+
 static void forged_drains(void)
 {
 	uint64_t g[VMI_QUEUE_CAPACITY];
@@ -203,10 +236,11 @@ static void forged_drains(void)
 	      "update hypercall with level 7 refused");
 	check(vmi_hypercall(VMI_HC_UPDATE, (uint32_t)good, 0x100, 1 | pae_how, 0) ==
 	      refused(1, 0), "update hypercall beyond RAM (above 4 GiB) refused");
-	check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_EXPLICIT, 0, 0, 0) == -VMI_ENOSYS,
-	      "drain of the queue page: -ENOSYS until shadow paging maps it");
-	check_note("forged entries naming a queue page: not testable until "
-		   "shadow paging maps the queue");
+	if (rom->flags & VMI_ROM_F_QUEUE)
+		forged_queue_entries();
+	else
+		check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_EXPLICIT, 0, 0, 0) ==
+		      -VMI_ENOSYS, "drain without a queue page: -ENOSYS");
 	check(probe(PROBE_READ, 0, va(0), 0).value == marker(7),
 	      "after the forged drains the guest's mappings are intact");
 }
@@ -232,6 +266,9 @@ int guest_main(void)
 		pt_map(&pt, va(i), (uint32_t)frames[i], PT_4K, PT_W);
 		ptes[i] = vmi_pte_of(&pt, va(i));
 	}
+	/* A PAE kernel keeps PDPT slot 3 present (Linux's kernel half): the
+	 * queue page lives in its top 2 MiB (abi/README.md). */
+	pt_map(&pt, 0xc0000000u, (uint32_t)frames[0], PT_4K, PT_W);
 	mode_enter(&pt, 0);
 	check_scope("%s: %s", ROM_NAME, ROM_LONG_MODE ? "64-bit" : "PAE");
 	r = call(VMI_CALL_INIT, 0, 0, 0, 0);

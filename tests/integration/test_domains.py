@@ -71,7 +71,7 @@ def assert_shadow_stats(d, hap):
         assert "shadow" not in d["stats"], d["stats"]
         return
     sh = d["stats"]["shadow"]
-    for key in ("fault_guest", "fault_fixed", "emulated_writes", "unshadows",
+    for key in ("fault_guest", "fault_guest_fast", "fault_fixed", "emulated_writes", "unshadows",
                 "wp_heuristic", "wp_brute", "recycles", "pages_in_use",
                 "pages_peak", "pool_pages"):
         assert key in sh, (key, sh)

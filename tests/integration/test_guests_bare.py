@@ -435,24 +435,29 @@ def run_torture(guest_dir, cpus, *args, timeout=300):
             proc.stderr.decode("utf-8", errors="replace"))
 
 
-@pytest.mark.skipif(os.environ.get("SHALE_LONG_TESTS") != "1",
-                    reason="long torture runs: SHALE_LONG_TESTS=1")
-@pytest.mark.parametrize("cpus, seed", [(1, 1), (1, 20240), (2, 7)])
-def test_torture_passes_bare(guests, cpus, seed):
-    """torture.elf runs 200000 random page-table operations over the three
+TORTURE_LONG = pytest.mark.skipif(
+    os.environ.get("SHALE_LONG_TESTS") != "1",
+    reason="long torture runs: SHALE_LONG_TESTS=1")
+
+
+@pytest.mark.parametrize("cpus, seed, ops", [
+    (1, 1, TORTURE_CI_OPS), (2, 7, 50000),
+    pytest.param(1, 20240, TORTURE_CI_OPS, marks=TORTURE_LONG),
+    pytest.param(2, 8, TORTURE_CI_OPS, marks=TORTURE_LONG)])
+def test_torture_passes_bare(guests, cpus, seed, ops):
+    """torture.elf runs ops random page-table operations over the three
     paging modes (1 or 2 CPUs: with 2 they take turns and shoot each
     other's TLB down by IPI) and every access and entry it checks matches
     its model; every operation kind and instruction form was used."""
     from torture_output import assert_torture_passed
 
     status, lines, err = run_torture(guests, cpus, f"seed={seed}",
-                                     f"ops={TORTURE_CI_OPS}")
+                                     f"ops={ops}")
     assert_passed(status, lines, err)
-    assert_torture_passed(lines, TORTURE_CI_OPS, cpus=cpus)
+    assert_torture_passed(lines, ops, cpus=cpus)
 
 
-@pytest.mark.skipif(os.environ.get("SHALE_LONG_TESTS") != "1",
-                    reason="long torture runs: SHALE_LONG_TESTS=1")
+@TORTURE_LONG
 def test_torture_million_operations_bare(guests):
     """The default run: a million operations on 1 CPU, within a time that
     keeps the suite usable (about 80-90 s of CPU time on QEMU TCG)."""
@@ -465,8 +470,6 @@ def test_torture_million_operations_bare(guests):
         "torture: progress: 1000000 operations")], lines[-40:]
 
 
-@pytest.mark.skipif(os.environ.get("SHALE_LONG_TESTS") != "1",
-                    reason="long torture runs: SHALE_LONG_TESTS=1")
 @pytest.mark.parametrize("inject, cpus", [(1, 1), (2, 2), (3, 1)],
                          ids=["skip-flushes", "skip-shootdowns",
                               "corrupt-model"])

@@ -68,6 +68,7 @@ def assert_linux_ran(output, summary, name, vcpus, hap=1):
         sh = stats["shadow"]
         assert sh["fault_mmio"] > 0 and stats["npf"]["mmio"] > 0, sh
         assert sh["fault_guest"] > 0, sh       # demand paging, COW
+        assert sh["fault_guest_fast"] > 0, sh  # ... told by the shadows
         assert sh["fault_fixed"] > 0, sh
         assert sh["emulated_writes"] > 0, sh   # page-table writes
         assert sh["wp_heuristic"] + sh["wp_brute"] > 0, sh

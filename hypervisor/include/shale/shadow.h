@@ -52,7 +52,16 @@ struct domain;
 int shadow_domain_init(struct domain *d);
 /* Frees every shadow and the pool (the domain's vCPUs are off all CPUs). */
 void shadow_domain_fini(struct domain *d);
-
+/* The domain is PV with the VMI ROM's queue (vmi_domain_init): its page
+ * tables are no longer write-protected, drains re-sync them, and each
+ * vCPU's queue page is mapped in its top-level shadows. hap = 1: no-op. */
+void shadow_vmi_attach(struct domain *d);
+/* Shale wrote bytes [off, off + len) of guest frame gfn on the guest's
+ * behalf (guest_phys_write): the shadows made from what was there are
+ * brought up to date, as for an emulated guest write. Takes the shadow
+ * lock; the caller holds no paging or PoD lock. */
+void shadow_guest_wrote(struct domain *d, gfn_t gfn, unsigned int off,
+			unsigned int len);
 /* Populate-on-demand took guest frames [gfn, gfn + 2^order) back from
  * machine frames [mfn, mfn + 2^order) (the PoD flush hook, see pod.h):
  * removes every shadow leaf entry that maps those machine frames, drops

@@ -36,6 +36,16 @@ s64 vmi_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3, u64 a4);
 void vmi_set_resync(struct domain *d, vmi_resync_fn fn, void *arg);
 int vmi_exclude_frames(struct domain *d, u64 first_gfn, u64 nr);
 
+/* The machine frame of vCPU 'vcpu''s queue page, or INVALID_MFN when the
+ * domain has none (not PV, or hap = 1). */
+mfn_t vmi_queue_mfn(struct domain *d, unsigned int vcpu);
+/* Drains v's queue page for 'reason' (a VMI_DRAIN_*): every entry checked
+ * and re-synced through the paging code's callback, then the page emptied.
+ * Returns the drain status, or -VMI_ENOSYS without a queue. On v's CPU. */
+long vmi_queue_drain(struct vcpu *v, unsigned int reason);
+/* Does v's queue page hold entries? (False without one.) */
+bool vmi_queue_pending(struct vcpu *v);
+
 /* Writes the domain's "vmi" stats object (PV domains only). */
 void vmi_stats_json(struct domain *d, struct json_out *j);
 

@@ -64,6 +64,7 @@ int shadow_domain_init(struct domain *d)
 
 void shadow_domain_fini(struct domain *d)
 {
+	sh_vmi_fini(d->shadow);
 	sh_pool_fini(d->shadow);
 	xfree(d->shadow);
 	d->shadow = NULL;
@@ -165,7 +166,7 @@ struct sh_page *sh_get(struct shadow_domain *sh, u64 gfn, unsigned int type,
 	if (sh_type_is_pt(type)) {
 		struct p2m_entry pe = p2m_get_entry(&sh->d->p2m, _gfn(gfn));
 
-		if (pe.type == p2m_ram_rw)
+		if (pe.type == p2m_ram_rw && !sh->pv)
 			sh_remove_write_access(sh, gfn, pe.mfn);
 		if (type == SH_L1 || type == SH_L1_32)
 			sh_l1_prefill(sh, sp);
@@ -244,7 +245,7 @@ static int sh_load_top(struct vcpu *v)
 			struct p2m_entry pe = p2m_get_entry(&sh->d->p2m,
 							    _gfn(key >> PAGE_SHIFT));
 
-			if (pe.type == p2m_ram_rw)
+			if (pe.type == p2m_ram_rw && !sh->pv)
 				sh_remove_write_access(sh, key >> PAGE_SHIFT, pe.mfn);
 		}
 		slot = victim;
@@ -286,6 +287,7 @@ static int sh_load_top(struct vcpu *v)
 			return -SH_ENOMEM;
 		sh_link(sh, top, i, l2, flags);
 	}
+	sh_vmi_install(sh, v);
 	return 0;
 }
 

@@ -146,6 +146,17 @@ static int sh_emul_write_gpa(struct emul_ctx *c, u64 gpa, u8 *buf, unsigned int 
 	return 0;
 }
 
+void shadow_guest_wrote(struct domain *d, gfn_t gfn, unsigned int off,
+			unsigned int len)
+{
+	struct shadow_domain *sh = d->shadow;
+
+	spin_lock(&sh->lock);
+	sh_resync_write(sh, gfn_x(gfn), off, len);
+	sh_commit(sh);
+	spin_unlock(&sh->lock);
+}
+
 static int sh_emul_fetch(struct emul_ctx *c, u64 la, void *buf, unsigned int size)
 {
 	return sh_emul_pages(c, la, buf, size, PFEC_INSN, sh_emul_read_gpa);

@@ -24,7 +24,7 @@ u64 sh_leaf_entry(struct shadow_domain *sh, u64 gfn, u64 flags)
 	u64 e = (mfn_x(pe.mfn) << PAGE_SHIFT) | SH_P | SH_A | flags;
 
 	if (pe.type == p2m_ram_rw) {
-		if ((flags & SH_RW) && sh_gfn_is_pt(sh, gfn))
+		if ((flags & SH_RW) && !sh->pv && sh_gfn_is_pt(sh, gfn))
 			e &= ~SH_RW;
 		return (e & SH_RW) ? e | SH_D : e;
 	}

@@ -23,6 +23,8 @@
 #include <shale/guest_walk.h>
 #include <shale/p2m.h>
 #include <shale/paging.h>
+#include <shale/vmi.h>
+#include <shale/vmexit_handlers.h>
 
 #include "shadow_private.h"
 
@@ -63,6 +65,13 @@ static int SH_FAULT_FN(struct vcpu *v, gva_t gva, u32 pfec)
 	u64 path_rw = SH_RW, e, leaf;
 	unsigned int i1, i2;
 
+	/* A PV guest's queued updates first: the fault may be theirs. */
+	if (sh->pv && vmi_queue_pending(v))
+		vmi_queue_drain(v, VMI_DRAIN_FAULT);
+	if (sh_vmi_reserved(sh, GUEST_LEVELS, va)) {
+		vcpu_inject_pf(v, va, pfec & ~(u32)PFEC_INSN);
+		return 1;
+	}
 	if (sh_fast_fault(v, va, pfec))
 		return 1;
 	if (!sh_fault_begin(v, gva, pfec, &w, &pe))
@@ -95,6 +104,8 @@ static int SH_FAULT_FN(struct vcpu *v, gva_t gva, u32 pfec)
 			goto oom;
 		/* A legacy PAE PDPTE has no rights and no A bit (SDM 4.4.1). */
 		sh_link(sh, top, i3, l2, SH_P | (w.entries[3] & (SH_PWT | SH_PCD)));
+		if (i3 == 3)
+			sh_vmi_install(sh, v);
 	} else {
 		unsigned int q = (va >> 30) & 3;
 

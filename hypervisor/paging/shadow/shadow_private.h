@@ -140,6 +140,13 @@ struct shadow_domain {
 	struct sh_hint hints[SH_HINTS];
 	unsigned int nr_vcpus;
 	struct sh_vcpu vcpu[MAX_VCPUS];
+	/* A PV domain with the VMI ROM's queue (shadow_vmi.c): its page
+	 * tables are not write-protected (the ROM reports its writes and
+	 * drains re-sync them), and each vCPU's queue page is mapped at the
+	 * ABI's linear address through these private tables (4-level: L3,
+	 * L2, L1; PAE: the L1 under the vCPU's own copy of the top L2). */
+	bool pv;
+	mfn_t vmi_tables[MAX_VCPUS][3];
 };
 
 /* Is this type a write-protected shadow of a guest page table? */
@@ -327,6 +334,32 @@ void sh_pod_drop(struct shadow_domain *sh, u64 gfn, mfn_t mfn,
 /* A populate just made the p2m entry of 'order' covering gfn RAM: fills
  * the empty entries of the FL1 shadows over it. */
 void sh_pod_refill(struct shadow_domain *sh, u64 gfn, unsigned int order);
+
+/* ---- shadow_vmi.c: the VMI ROM's queue pages ---- */
+
+/* Maps v's queue page at the ABI's linear address in v's current top
+ * (4-level: top slot 256; PAE: entry 511 of the vCPU's own L2 under PDPT
+ * slot 3, when the guest has that slot). No-op for other domains.
+ * sh->lock held. */
+void sh_vmi_install(struct shadow_domain *sh, struct vcpu *v);
+/* Is va inside the range the queue mapping owns (the 512 GiB slot or the
+ * top 2 MiB)? Faults there are the guest's: the hole is the hypervisor's. */
+bool sh_vmi_reserved(const struct shadow_domain *sh, unsigned int levels,
+		     u64 va);
+#define SH_VMI_SLOT64 256u  /* (VMI_QUEUE_VA64 >> 39) & 511 */
+#define SH_VMI_PDE_PAE 511u /* (VMI_QUEUE_VA_PAE >> 21) & 511 */
+/* Is entry idx of sp the queue mapping's (never re-synced from the
+ * guest)? */
+static inline bool sh_vmi_entry(const struct shadow_domain *sh,
+				const struct sh_page *sp, unsigned int idx)
+{
+	if (!sh->pv)
+		return false;
+	return (sp->type == SH_L4_TOP && idx == SH_VMI_SLOT64) ||
+	       (sp->type == SH_L2 && sp->owner && idx == SH_VMI_PDE_PAE);
+}
+/* Frees the private tables. */
+void sh_vmi_fini(struct shadow_domain *sh);
 
 /* ---- shadow_fast.c: the #PF fast path ---- */
 

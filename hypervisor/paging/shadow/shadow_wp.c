@@ -113,7 +113,8 @@ static void sh_zap_guest_entry(struct shadow_domain *sh, struct sh_page *sp,
 		}
 		break;
 	default:
-		sh_zap(sh, sp, gi);
+		if (!sh_vmi_entry(sh, sp, gi))
+			sh_zap(sh, sp, gi);
 		break;
 	}
 }
@@ -137,7 +138,9 @@ void sh_resync_write(struct shadow_domain *sh, u64 gfn, unsigned int off,
 		last = (off + len - 1) / esize;
 		for (unsigned int gi = first; gi <= last; gi++)
 			sh_zap_guest_entry(sh, sp, gi);
-		if (++sp->emul_writes >= SH_UNSHADOW_WRITES && !sp->pins)
+		/* A PV guest's reported updates are page-table writes. */
+		if (++sp->emul_writes >= SH_UNSHADOW_WRITES && !sp->pins &&
+		    !sh->pv)
 			unshadow = true;
 	}
 	if (!unshadow)
