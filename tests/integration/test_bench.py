@@ -3,8 +3,8 @@
 ptebatch.elf as PV and HVM domains with hap = 0 and hap = 1 in one Shale
 run; every domain must pass its own checks (each page reached its frame,
 protected pages fault on write, unmapped ones on read) and the script's
-last line must carry both figures. Only what holds today is asserted: PV
-updates still cost exits until shadow paging maps the ROM's queue.
+last line must carry both figures, and the ROM's queue must beat
+trap-and-emulate.
 Runs: host (pytest-3), booting Shale under QEMU TCG.
 """
 
@@ -24,9 +24,11 @@ DOMAIN_LINE = re.compile(r"^pte-batch: (\S+): updates=(\d+) exits=(\d+)"
 
 
 def test_pte_batch_prints_both_figures_last(shale_image, tmp_path):
-    """Six domains pass (PV and HVM, hap = 0 and 1); the last line is the headline; trap-and-emulate
-    costs at least one exit per PTE update, PV with shadow paging some,
-    and hap = 1 (NPT, and the ROM's thin path) none to speak of."""
+    """Six domains pass (PV and HVM, hap = 0 and 1); the last line is the
+    headline; on shadow paging the PV guest's queued updates cost a small
+    fraction of the exits the HVM guest's trapped writes do, none was
+    reported one by one; hap = 1 (NPT, and the ROM's thin path) costs
+    none to speak of."""
     guest("ptebatch")
     log = tmp_path / "pte-batch.log"
     proc = subprocess.run(
@@ -41,10 +43,12 @@ def test_pte_batch_prints_both_figures_last(shale_image, tmp_path):
     assert m, lines[-1]
     pv, hvm = float(m.group(1)), float(m.group(2))
     assert pv > 0 and hvm > 0, lines[-1]
-    # Shadow paging write-protects the HVM guest's tables: with batches of
-    # 64 every MOV to a PTE traps (bigger batches let the shadow code
-    # unshadow a table that is written too often).
-    assert hvm >= 1000, lines[-1]
+    # Shadow paging write-protects the HVM guest's tables (until it
+    # unshadows one written too often); the PV guest's updates wait in
+    # its queue and cost a drain per batch (about 47 per 1000 with
+    # batches of 64, against about 690 for HVM, measured).
+    assert pv * 4 < hvm, lines[-1]
+    assert re.search(r" pv_updates_reported=0( |$)", lines[-1]), lines[-1]
     per = {d[0]: d[1:] for d in (DOMAIN_LINE.match(x).groups()
                                  for x in lines[:-1]
                                  if DOMAIN_LINE.match(x))}
