@@ -80,27 +80,49 @@ static int decode_fetch(struct emul_ctx *c, u64 la, void *buf, unsigned int size
 
 static const struct emul_ops decode_ops = { .fetch = decode_fetch };
 
-int vcpu_decode_insn(struct vcpu *v, struct emul_ctx *c)
+void vcpu_emul_begin(struct vcpu *v, struct emul_ctx *c,
+		     const struct emul_ops *ops, void *priv)
 {
 	unsigned int size = hvm->addr_size(v);
-	int rc;
 
-	*c = (struct emul_ctx){ .ops = &decode_ops, .priv = v };
+	*c = (struct emul_ctx){ .ops = ops, .priv = priv };
 	c->mode = hvm->long_mode_code(v) ? EMUL_MODE_64 :
 		  size == 4 ? EMUL_MODE_32 : EMUL_MODE_16;
 	for (unsigned int s = 0; s < EMUL_SEG_NR; s++)
 		c->seg_base[s] = hvm->seg_base(v, s);
-	/* The effective address of a memory operand comes from these. */
 	memcpy(c->regs.gpr, &v->regs.rax, sizeof(c->regs.gpr));
 	c->regs.rip = v->regs.rip;
 	c->regs.rflags = v->regs.rflags;
+}
+
+/* Queues the exception an emulation raised. */
+static void vcpu_emul_raise(struct vcpu *v, const struct emul_ctx *c)
+{
+	if (c->exc.vector == EMUL_VEC_PF)
+		v->cr[2] = c->exc.cr2;
+	hvm->inject_exception(v, c->exc.vector, c->exc.has_error_code,
+			      c->exc.error_code);
+}
+
+void vcpu_emul_end(struct vcpu *v, const struct emul_ctx *c, int rc)
+{
+	memcpy(&v->regs.rax, c->regs.gpr, sizeof(c->regs.gpr));
+	v->regs.rip = c->regs.rip;
+	v->regs.rflags = c->regs.rflags;
+	if (rc == EMUL_EXCEPTION)
+		vcpu_emul_raise(v, c);
+}
+
+int vcpu_decode_insn(struct vcpu *v, struct emul_ctx *c)
+{
+	int rc;
+
+	/* The effective address of a memory operand comes from the
+	 * registers vcpu_emul_begin copies. */
+	vcpu_emul_begin(v, c, &decode_ops, v);
 	rc = emul_decode(c);
-	if (rc == EMUL_EXCEPTION) {
-		if (c->exc.vector == EMUL_VEC_PF)
-			v->cr[2] = c->exc.cr2;
-		hvm->inject_exception(v, c->exc.vector, c->exc.has_error_code,
-				      c->exc.error_code);
-	}
+	if (rc == EMUL_EXCEPTION)
+		vcpu_emul_raise(v, c);
 	return rc;
 }
 

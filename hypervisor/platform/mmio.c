@@ -120,30 +120,15 @@ bool platform_mmio(struct vcpu *v, const struct vm_exit *e)
 bool platform_mmio_gpa(struct vcpu *v, u64 gpa)
 {
 	struct mmio_access m = { v, gpa, true };
-	struct emul_ctx c = { .ops = &mmio_ops, .priv = &m };
-	unsigned int size = hvm->addr_size(v);
+	struct emul_ctx c;
 	int rc;
 
 	if (!v->domain->platform)
 		return false;
-	c.mode = hvm->long_mode_code(v) ? EMUL_MODE_64 :
-		 size == 4 ? EMUL_MODE_32 : EMUL_MODE_16;
-	for (unsigned int s = 0; s < EMUL_SEG_NR; s++)
-		c.seg_base[s] = hvm->seg_base(v, s);
-	memcpy(c.regs.gpr, &v->regs.rax, sizeof(c.regs.gpr));
-	c.regs.rip = v->regs.rip;
-	c.regs.rflags = v->regs.rflags;
+	vcpu_emul_begin(v, &c, &mmio_ops, &m);
 	rc = emul_insn(&c);
 	if (rc == EMUL_UNHANDLED || !m.device_ok)
 		return false;
-	memcpy(&v->regs.rax, c.regs.gpr, sizeof(c.regs.gpr));
-	v->regs.rip = c.regs.rip;
-	v->regs.rflags = c.regs.rflags;
-	if (rc == EMUL_EXCEPTION) {
-		if (c.exc.vector == EMUL_VEC_PF)
-			v->cr[2] = c.exc.cr2;
-		hvm->inject_exception(v, c.exc.vector, c.exc.has_error_code,
-				      c.exc.error_code);
-	}
+	vcpu_emul_end(v, &c, rc);
 	return true;
 }

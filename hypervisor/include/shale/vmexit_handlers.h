@@ -30,7 +30,16 @@ void vcpu_inject_pf(struct vcpu *v, u64 va, u32 error);
  * for the vCPU's mode). Returns EMUL_OK, EMUL_UNHANDLED, or
  * EMUL_EXCEPTION after injecting the fault the fetch raised. */
 struct emul_ctx;
+struct emul_ops;
 int vcpu_decode_insn(struct vcpu *v, struct emul_ctx *c);
+/* Starts an emulation of the instruction at v's RIP: *c gets ops and
+ * priv, the mode, segment bases and registers of v. */
+void vcpu_emul_begin(struct vcpu *v, struct emul_ctx *c,
+		     const struct emul_ops *ops, void *priv);
+/* Ends one: with rc (emul_insn's result, not EMUL_UNHANDLED) v takes the
+ * emulated registers, and on EMUL_EXCEPTION the exception (with CR2 for
+ * a #PF) is queued for it. */
+void vcpu_emul_end(struct vcpu *v, const struct emul_ctx *c, int rc);
 
 void handle_msr(struct vcpu *v, const struct vm_exit *e, bool write);
 void handle_cr_write(struct vcpu *v, const struct vm_exit *e);

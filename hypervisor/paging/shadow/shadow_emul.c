@@ -19,6 +19,7 @@
 #include <shale/paging.h>
 #include <shale/pod.h>
 #include <shale/string.h>
+#include <shale/vmexit_handlers.h>
 
 #include "shadow_private.h"
 
@@ -231,17 +232,10 @@ static const struct emul_ops sh_emul_ops = {
 
 void sh_emulate(struct vcpu *v)
 {
-	struct emul_ctx c = { .ops = &sh_emul_ops, .priv = v };
-	unsigned int size = hvm->addr_size(v);
+	struct emul_ctx c;
 	int rc;
 
-	c.mode = hvm->long_mode_code(v) ? EMUL_MODE_64 :
-		 size == 4 ? EMUL_MODE_32 : EMUL_MODE_16;
-	for (unsigned int s = 0; s < EMUL_SEG_NR; s++)
-		c.seg_base[s] = hvm->seg_base(v, s);
-	memcpy(c.regs.gpr, &v->regs.rax, sizeof(c.regs.gpr));
-	c.regs.rip = v->regs.rip;
-	c.regs.rflags = v->regs.rflags;
+	vcpu_emul_begin(v, &c, &sh_emul_ops, v);
 	rc = emul_insn(&c);
 	if (rc == EMUL_UNHANDLED) {
 		domain_crash(v->domain, v, "write to a write-protected page by an "
@@ -250,13 +244,5 @@ void sh_emulate(struct vcpu *v)
 			     c.insn.bytes[2], c.insn.bytes[3]);
 		return;
 	}
-	memcpy(&v->regs.rax, c.regs.gpr, sizeof(c.regs.gpr));
-	v->regs.rip = c.regs.rip;
-	v->regs.rflags = c.regs.rflags;
-	if (rc == EMUL_EXCEPTION) {
-		if (c.exc.vector == EMUL_VEC_PF)
-			v->cr[2] = c.exc.cr2;
-		hvm->inject_exception(v, c.exc.vector, c.exc.has_error_code,
-				      c.exc.error_code);
-	}
+	vcpu_emul_end(v, &c, rc);
 }

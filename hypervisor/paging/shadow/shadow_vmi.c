@@ -26,16 +26,13 @@ _Static_assert(((VMI_QUEUE_VA_PAE >> 30) & 3) == 3 &&
 	       (VMI_QUEUE_VA_PAE & ((1u << 21) - 1)) == 0,
 	       "the PAE queue page starts the top 2 MiB");
 
-/* The drain's callback: the guest entry at gpa changed. */
+/* The drain's callback: the guest entry at gpa changed, as if Shale had
+ * written it. */
 static void sh_vmi_resync(void *arg, u64 gpa, unsigned int level, bool pae,
 			  u64 entry)
 {
-	struct shadow_domain *sh = ((struct domain *)arg)->shadow;
-
-	spin_lock(&sh->lock);
-	sh_resync_write(sh, gpa >> PAGE_SHIFT, gpa & (PAGE_SIZE - 1), 8);
-	sh_commit(sh);
-	spin_unlock(&sh->lock);
+	shadow_guest_wrote(arg, _gfn(gpa >> PAGE_SHIFT),
+			   (unsigned int)(gpa & (PAGE_SIZE - 1)), 8);
 }
 
 void shadow_vmi_attach(struct domain *d)
