@@ -2296,7 +2296,7 @@ static bool op_copy(void)
 	int as_src, as_dst, ts, td, is, id, n;
 	int slo, shi, dlo, dhi;
 	uint32_t ps = pick_page(), pd = pick_page();
-	bool same_index;
+	bool same_index, string_move;
 
 	/* Sharing a whole region between address spaces: rarely, or they
 	 * soon all share everything. */
@@ -2337,7 +2337,14 @@ static bool op_copy(void)
 			return false;
 		n = 1;
 	}
-	if (chance(60)) {
+	/* A string move stores an entry in pieces (REP MOVSB a byte at a
+	 * time), and the processor may walk the tables between two pieces
+	 * (SDM vol. 3 4.10; shadow paging re-syncs at each): an entry that
+	 * maps the kernel is only ever written whole, through put(). */
+	string_move = chance(60);
+	for (int k = 0; k < n && string_move; k++)
+		string_move = !maps_kernel(td, id + k);
+	if (string_move) {
 		uint64_t old[8];
 
 		int f;
