@@ -44,7 +44,8 @@
 #define VMI_ROM_SIG_LO 0x4c414853u    /* "SHAL" as a little-endian u32 */
 #define VMI_ROM_SIG_HI 0x494d5645u    /* "EVMI" */
 #define VMI_API_MAJOR 1               /* incompatible changes */
-#define VMI_API_MINOR 0               /* compatible additions */
+#define VMI_API_MINOR 1               /* compatible additions: 1 adds
+				       * VMI_HC_FLUSH_LOCAL */
 
 /* rom_header.flags: set by Shale in the domain's private copy of the ROM
  * (the checksum is fixed up after); the image as built has 0. */
@@ -151,8 +152,15 @@
 				* crossing a page boundary) */
 #define VMI_HC_UPDATE 20       /* (gpa lo, gpa hi, how) -> drain status of a
 				* one-entry batch */
+#define VMI_HC_FLUSH_LOCAL 21  /* (reason, flags) -> drain status: drains
+				* this vCPU's queue page if it holds entries
+				* (a drain for 'reason'), then flushes this
+				* vCPU's TLB as reloading its CR3 would (PAE:
+				* the PDPTEs are re-read), global entries
+				* included. One exit for flush_tlb (API 1.1);
+				* -VMI_EINVAL for an unknown reason or flag */
 #define VMI_HC_FIRST VMI_HC_INIT
-#define VMI_HC_LAST VMI_HC_UPDATE
+#define VMI_HC_LAST VMI_HC_FLUSH_LOCAL
 
 /* -------------------------------------------------------- the queue page */
 #define VMI_QE_PAE (1u << 0) /* entry.flags: a PAE (8-byte, 3-level) entry */

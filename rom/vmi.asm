@@ -11,7 +11,8 @@
 ;                    no queue and no exits for page-table writes.
 ;   VMI_ROM_F_QUEUE  shadow with the per-vCPU queue page mapped at
 ;                    VMI_QUEUE_VA64 / VMI_QUEUE_VA_PAE: write, append, drain
-;                    at flush points (VMI_HC_DRAIN).
+;                    at flush points (VMI_HC_DRAIN; flush_tlb drains and
+;                    flushes in one VMI_HC_FLUSH_LOCAL).
 ;   neither          shadow without a queue page (until shadow paging maps
 ;                    one): write, then report each update (VMI_HC_UPDATE).
 ; Every constant and offset comes from build/gen/vmi-rom.inc, generated
@@ -245,38 +246,44 @@ drain32:
 	xor eax, eax
 	ret
 
-; long set_cr3(ulong cr3 [EAX])
+; long set_cr3(ulong cr3 [EAX]): the drain's status.
 e32_set_cr3:
 	push ebx
 	push eax
 	mov eax, VMI_DRAIN_CR3
-	call drain32
-	pop eax
-	mov cr3, eax
+	call drain32                    ; EAX = status
+	pop ecx
+	mov cr3, ecx
 	pop ebx
-	xor eax, eax
 	ret
 
-; long invlpg(ulong va [EAX])
+; long invlpg(ulong va [EAX]): the drain's status.
 e32_invlpg:
 	push ebx
 	push eax
 	mov eax, VMI_DRAIN_INVLPG
-	call drain32
-	pop eax
-	invlpg [eax]
+	call drain32                    ; EAX = status
+	pop ecx
+	invlpg [ecx]
 	pop ebx
-	xor eax, eax
 	ret
 
-; long flush_tlb(u32 flags [EAX])
+; long flush_tlb(u32 flags [EAX]). Under shadow paging (queue or not) one
+; hypercall drains the queue and flushes: the native sequence would cost a
+; drain plus an exit for each control-register access (CR4 and CR3 reads,
+; the CR3 or CR4 write). Thin path: the native sequence, no exits.
 e32_flush_tlb:
+	FLAGS32 edx
+	test edx, VMI_ROM_F_HAP
+	jnz .native
 	push ebx
-	push eax
-	mov eax, VMI_DRAIN_FLUSH
-	call drain32
-	pop eax
+	mov ecx, eax                    ; flags
+	mov ebx, VMI_DRAIN_FLUSH
+	mov eax, VMI_HC_FLUSH_LOCAL
+	HCALL32
 	pop ebx
+	ret
+.native:
 	mov ecx, cr4
 	test eax, VMI_FLUSH_GLOBAL
 	jz .local
@@ -438,32 +445,37 @@ drain64:
 	xor eax, eax
 	ret
 
-; long set_cr3(ulong cr3)
+; long set_cr3(ulong cr3): the drain's status.
 e64_set_cr3:
 	push rdi
 	mov edi, VMI_DRAIN_CR3
-	call drain64
+	call drain64                    ; RAX = status
 	pop rdi
 	mov cr3, rdi
-	xor eax, eax
 	ret
 
-; long invlpg(ulong va)
+; long invlpg(ulong va): the drain's status.
 e64_invlpg:
 	push rdi
 	mov edi, VMI_DRAIN_INVLPG
-	call drain64
+	call drain64                    ; RAX = status
 	pop rdi
 	invlpg [rdi]
-	xor eax, eax
 	ret
 
-; long flush_tlb(u32 flags)
+; long flush_tlb(u32 flags): as e32_flush_tlb, one hypercall under shadow
+; paging, the native sequence on the thin path.
 e64_flush_tlb:
-	push rdi
-	mov edi, VMI_DRAIN_FLUSH
-	call drain64
-	pop rdi
+	test dword [rel hdr_flags], VMI_ROM_F_HAP
+	jnz .native
+	push rbx
+	mov ecx, edi                    ; flags
+	mov ebx, VMI_DRAIN_FLUSH
+	mov eax, VMI_HC_FLUSH_LOCAL
+	vmmcall
+	pop rbx
+	ret
+.native:
 	mov rcx, cr4
 	test edi, VMI_FLUSH_GLOBAL
 	jz .local

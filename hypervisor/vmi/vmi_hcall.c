@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The VMI hypercalls the ROM (and a guest that forges batches) makes:
- * init, flushing a set of vCPUs' TLBs without guest IPIs, and the drains.
+ * init, flushing this vCPU's or a set of vCPUs' TLBs (without guest
+ * IPIs), and the drains.
  * Every argument is guest input and checked. Runs: host root mode.
  */
 #include <asm/cpu.h>
@@ -12,6 +13,7 @@
 #include <shale/json.h>
 #include <shale/sched.h>
 #include <shale/string.h>
+#include <shale/vmexit_handlers.h>
 #include <shale/xmalloc.h>
 
 #include <shale-abi.h>
@@ -131,6 +133,33 @@ static s64 hc_flush_vcpus(struct vcpu *v, u64 bitmap, u64 nbits, u64 flags)
 	return 0;
 }
 
+/*
+ * (reason, flags): the ROM's flush_tlb on shadow paging in one exit. The
+ * caller's queue is drained first (counted under 'reason' only when it
+ * held entries, as the ROM's own drains are), so the flush that follows
+ * covers those updates; then the TLB is flushed the way the native
+ * instruction the ROM replaces would: a reload of the current CR3, which
+ * under shadow paging also re-reads PAE PDPTEs and takes a fresh ASID
+ * (global entries go too, as VMI_FLUSH_GLOBAL asks). On a HAP domain the
+ * hardware walks the guest's own tables: a fresh ASID is the whole flush.
+ */
+static s64 hc_flush_local(struct vcpu *v, u64 reason, u64 flags)
+{
+	s64 status = 0;
+
+	if (reason >= VMI_DRAIN_NR_REASONS || (flags & ~(u64)VMI_FLUSH_GLOBAL))
+		return -SHALE_EINVAL;
+	if (vmi_queue_pending(v))
+		status = vmi_queue_drain(v, (unsigned int)reason);
+	__atomic_add_fetch(&vmi_of(v->domain)->local_flushes, 1,
+			   __ATOMIC_RELAXED);
+	if (v->domain->cfg.hap)
+		hvm->flush_guest_tlb(v);
+	else if (!vcpu_set_cr3(v, v->cr[3]))
+		return -SHALE_EINVAL; /* a bad PDPTE: MOV CR3 would #GP */
+	return status;
+}
+
 /* (gva batch, reason): a batch in guest memory laid out like a queue page.
  * Copied into Shale first, so the guest cannot change it under the drain. */
 static s64 hc_drain_batch(struct vcpu *v, u64 gva, u64 reason)
@@ -210,6 +239,8 @@ s64 vmi_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3, u64 a4)
 		return hc_drain_batch(v, a1, a2);
 	case VMI_HC_UPDATE:
 		return hc_update(v, a1, a2, a3);
+	case VMI_HC_FLUSH_LOCAL:
+		return hc_flush_local(v, a1, a2);
 	default:
 		return -SHALE_ENOSYS;
 	}
@@ -240,5 +271,6 @@ void vmi_stats_json(struct domain *d, struct json_out *j)
 	json_u64(j, "updates_reported", READ_ONCE(vd->updates));
 	json_u64(j, "vcpu_flushes", READ_ONCE(vd->flushes));
 	json_u64(j, "vcpus_flushed", READ_ONCE(vd->flushed_vcpus));
+	json_u64(j, "local_flushes", READ_ONCE(vd->local_flushes));
 	json_object_end(j);
 }

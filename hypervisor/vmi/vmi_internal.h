@@ -15,8 +15,9 @@ struct vmi_domain {
 	unsigned int rom_order;
 	struct vmi_drain_ctx drain; /* its stats outlive the domain */
 	/* Counters (atomic): init calls, updates reported one by one
-	 * (VMI_HC_UPDATE), multi-vCPU flushes and the vCPUs they flushed. */
-	u64 inits, updates, flushes, flushed_vcpus;
+	 * (VMI_HC_UPDATE), multi-vCPU flushes and the vCPUs they flushed,
+	 * local flushes (VMI_HC_FLUSH_LOCAL). */
+	u64 inits, updates, flushes, flushed_vcpus, local_flushes;
 	/* Set while the vCPU waits in VMI_HC_FLUSH_VCPUS (atomic): it is in
 	 * host mode and takes a fresh ASID before it enters the guest again,
 	 * so another flusher need not wait for it. */

@@ -117,6 +117,20 @@ static void drive_batches(void)
 	      call(VMI_CALL_INVLPG, va(1), 0, 0, 0) == 0 &&
 	      probe(PROBE_READ, 0, va(1), 0).value == marker(3),
 	      "update_pte of an entry written directly, invalidate page");
+	/* Mapped and read first: a stale shadow or TLB entry would still
+	 * read frame 4 without a fault (a fault would drain the queue). */
+	check(set_page(2, 4, PT_W, false) == 0 &&
+	      call(VMI_CALL_FLUSH_TLB, 0, 0, 0, 0) == 0 &&
+	      probe(PROBE_READ, 0, va(2), 0).value == marker(4) &&
+	      set_page(2, 5, PT_W, true) == 0 &&
+	      call(VMI_CALL_FLUSH_TLB, 0, 0, 0, 0) == 0 &&
+	      probe(PROBE_READ, 0, va(2), 0).value == marker(5),
+	      "set_pte (deferred, outside lazy mode) over a mapping in use, "
+	      "flush_tlb: the flush applies it");
+	check(vmi_hypercall(VMI_HC_FLUSH_LOCAL, 99, 0, 0, 0) == -VMI_EINVAL &&
+	      vmi_hypercall(VMI_HC_FLUSH_LOCAL, VMI_DRAIN_FLUSH, 2, 0, 0) ==
+	      -VMI_EINVAL, "local flush hypercall with an unknown reason or "
+	      "flag: -EINVAL");
 	check(call(VMI_CALL_REGISTER_PT, (uint32_t)ptes[0] & ~0xfffu, 1, 0, 0) == 0 &&
 	      call(VMI_CALL_RELEASE_PT, (uint32_t)ptes[0] & ~0xfffu, 1, 0, 0) == 0 &&
 	      call(VMI_CALL_DRAIN, 0, 0, 0, 0) == 0,
@@ -189,6 +203,11 @@ static void forged_queue_entries(void)
 	      refused(4, 0) && q->count == 0,
 	      "forged queue entries (outside RAM, ROM, unaligned, level 9) "
 	      "refused, the good one applied, the queue emptied");
+	q->entries[0] = (struct vmi_qentry){ FAR_GPA, 1, VMI_QE_PAE };
+	q->count = 1;
+	check(call(VMI_CALL_FLUSH_TLB, 0, 0, 0, 0) == refused(1, 0) &&
+	      q->count == 0, "flush_tlb reports a forged entry its drain "
+	      "refused in its status");
 	q->count = VMI_QUEUE_CAPACITY + 1;
 	check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_FULL, 0, 0, 0) == -VMI_E2BIG &&
 	      q->count == 0 && q->capacity == VMI_QUEUE_CAPACITY,
