@@ -41,10 +41,11 @@ def domains(args):
     """(name, type, hap, batch) of every domain of the run: the hap = 0
     pair the headline compares, then the context pairs if asked for.
 
-    Why 512 pages: the ROM drains whenever lazy MMU mode is left, so a
-    batch of B pages costs PV at least ~3 drains and 2 flushes per 3 x B
-    updates, 26 per 1000 for B = 64 however good the queue is, ~7 for
-    B = 512 (a full queue of 255 entries drains once more per 255)."""
+    Why 512 pages: the ROM drains whenever lazy MMU mode is left, and
+    flush_tlb costs one exit (VMI_HC_FLUSH_LOCAL), so a batch of B pages
+    costs PV 3 drains and 2 flushes per 3 x B updates, 26 per 1000 for
+    B = 64 however good the queue is, 7.2 for B = 512 (a full queue of
+    255 entries drains once more per 255: 6 more exits per batch)."""
     doms = [("pv-hap0", "pv", 0, args.batch),
             ("hvm-hap0", "hvm", 0, args.batch)]
     if args.context:
@@ -116,8 +117,19 @@ def figures(output, summary, names):
             "emulated_writes": s.get("shadow", {}).get("emulated_writes"),
             "updates_reported": s.get("vmi", {}).get("updates_reported"),
             "drains": sum(s.get("vmi", {}).get("drains", {}).values()),
+            "drains_by_reason": s.get("vmi", {}).get("drains"),
+            "local_flushes": s.get("vmi", {}).get("local_flushes"),
         }
     return out
+
+
+def vmi_figures(f):
+    """' drains=full:N,flush:N,... local_flushes=N' for a PV domain (its
+    "vmi" stats: drains by reason, VMI_HC_FLUSH_LOCAL calls); '' for HVM."""
+    if f["drains_by_reason"] is None:
+        return ""
+    by = ",".join(f"{k}:{v}" for k, v in f["drains_by_reason"].items())
+    return f" drains={by} local_flushes={f['local_flushes']}"
 
 
 def report(fig, args):
@@ -125,7 +137,7 @@ def report(fig, args):
     for name, _, _, _ in domains(args):
         f = fig[name]
         print(f"pte-batch: {name}: updates={f['updates']} exits={f['exits']}"
-              f" exits_per_1000={f['rate']} {f['rest']}")
+              f" exits_per_1000={f['rate']} {f['rest']}{vmi_figures(f)}")
     pv, hvm = fig["pv-hap0"], fig["hvm-hap0"]
     print(f"pte-batch: pv_exits_per_1000={pv['rate']}"
           f" hvm_exits_per_1000={hvm['rate']} updates={pv['updates']}"
