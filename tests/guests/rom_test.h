@@ -176,42 +176,68 @@ static int32_t refused(uint32_t n, uint32_t first)
 	return (int32_t)((n << VMI_DRAIN_REFUSED_SHIFT) | first);
 }
 
-/* The queue page at its fixed linear address (PAE: reachable from this
- * 32-bit code; the 64-bit kernel's compatibility-mode code cannot reach
- * VMI_QUEUE_VA64 and checks only through the drain hypercall). */
+/* This vCPU's queue page header, read at its fixed linear address. */
+static struct vmi_queue queue_header(void)
+{
+	struct vmi_queue h;
+
+	memset(&h, 0, sizeof(h));
+	vmi_queue_get(ROM_LONG_MODE, 0, &h, sizeof(h));
+	return h;
+}
+
+/* Writes a forged header (count, and vcpu_id, which is Shale's) and
+ * entries e[0..n) into this vCPU's own queue page. */
+static void queue_forge(uint32_t count, uint32_t vcpu_id,
+			const struct vmi_qentry *e, uint32_t n)
+{
+	struct vmi_queue h = queue_header();
+
+	vmi_queue_put(ROM_LONG_MODE, VMI_QUEUE_HDR_SIZE, e, n * VMI_QENTRY_SIZE);
+	h.count = count;
+	h.vcpu_id = vcpu_id;
+	vmi_queue_put(ROM_LONG_MODE, 0, &h, sizeof(h));
+}
+
+/* Forgeries in the queue page itself, at its fixed linear address (PAE
+ * code reaches VMI_QUEUE_VA_PAE; the 64-bit kernel reaches VMI_QUEUE_VA64
+ * through a 64-bit copy, lib/copy64.asm). */
 static void forged_queue_entries(void)
 {
-	volatile struct vmi_queue *q =
-		(volatile struct vmi_queue *)VMI_QUEUE_VA_PAE;
+	uint32_t qf = pae_how ? VMI_QE_PAE : 0;
+	struct vmi_qentry bad[5] = {
+		{ FAR_GPA, 1, qf },
+		{ VMI_ROM_GPA, 1, qf },
+		{ (uint32_t)ptes[0] + 4, 1, qf },
+		{ (uint32_t)ptes[0], 9, qf },
+		{ (uint32_t)ptes[0], 1, qf }, /* the good one */
+	};
+	struct vmi_queue h;
 
 	check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_EXPLICIT, 0, 0, 0) == 0,
 	      "drain of the (empty) queue page: 0");
 	check(vmi_hypercall(VMI_HC_DRAIN, 99, 0, 0, 0) == -VMI_EINVAL,
 	      "queue drain with an unknown reason: -EINVAL");
-	if (ROM_LONG_MODE)
-		return;
-	check(q->capacity == VMI_QUEUE_CAPACITY && q->vcpu_id == 0 &&
-	      q->count == 0, "queue page at 0x%x: capacity %u, vCPU 0, empty",
-	      (unsigned)VMI_QUEUE_VA_PAE, (unsigned)q->capacity);
-	q->entries[0] = (struct vmi_qentry){ FAR_GPA, 1, VMI_QE_PAE };
-	q->entries[1] = (struct vmi_qentry){ VMI_ROM_GPA, 1, VMI_QE_PAE };
-	q->entries[2] = (struct vmi_qentry){ (uint32_t)ptes[0] + 4, 1, VMI_QE_PAE };
-	q->entries[3] = (struct vmi_qentry){ (uint32_t)ptes[0], 9, VMI_QE_PAE };
-	q->entries[4] = (struct vmi_qentry){ (uint32_t)ptes[0], 1, VMI_QE_PAE };
-	q->count = 5;
+	h = queue_header();
+	check(h.capacity == VMI_QUEUE_CAPACITY && h.vcpu_id == 0 &&
+	      h.count == 0, "queue page at %s: capacity %u, vCPU 0, empty",
+	      ROM_LONG_MODE ? "0xffff800000000000" : "0xffe00000",
+	      (unsigned)h.capacity);
+	queue_forge(5, 0, bad, 5);
 	check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_EXPLICIT, 0, 0, 0) ==
-	      refused(4, 0) && q->count == 0,
+	      refused(4, 0) && queue_header().count == 0,
 	      "forged queue entries (outside RAM, ROM, unaligned, level 9) "
 	      "refused, the good one applied, the queue emptied");
-	q->entries[0] = (struct vmi_qentry){ FAR_GPA, 1, VMI_QE_PAE };
-	q->count = 1;
+	queue_forge(1, 0, bad, 1);
 	check(call(VMI_CALL_FLUSH_TLB, 0, 0, 0, 0) == refused(1, 0) &&
-	      q->count == 0, "flush_tlb reports a forged entry its drain "
-	      "refused in its status");
-	q->count = VMI_QUEUE_CAPACITY + 1;
+	      queue_header().count == 0, "flush_tlb reports a forged entry its "
+	      "drain refused in its status");
+	queue_forge(VMI_QUEUE_CAPACITY + 1, 0x55, bad, 0);
 	check(vmi_hypercall(VMI_HC_DRAIN, VMI_DRAIN_FULL, 0, 0, 0) == -VMI_E2BIG &&
-	      q->count == 0 && q->capacity == VMI_QUEUE_CAPACITY,
-	      "forged queue count beyond capacity refused, header restored");
+	      (h = queue_header()).count == 0 &&
+	      h.capacity == VMI_QUEUE_CAPACITY && h.vcpu_id == 0,
+	      "forged queue count beyond capacity (and a forged vCPU id) "
+	      "refused, header restored");
 }
 
 static void forged_drains(void)

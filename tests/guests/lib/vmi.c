@@ -8,6 +8,7 @@
 
 uint64_t vmi_call64(uint32_t entry, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4);
+void copy64(uint64_t dst, uint64_t src, uint32_t len);
 
 const struct vmi_rom_header *vmi_find(const char *who)
 {
@@ -101,6 +102,35 @@ int32_t vmi_hypercall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3,
 			 : "a"(nr), "b"(a1), "c"(a2), "d"(a3), "S"(a4)
 			 : "memory");
 	return (int32_t)ret;
+}
+
+/* Is [off, off + len) inside the queue page? */
+static bool vmi_queue_range_ok(uint32_t off, uint32_t len)
+{
+	return off <= VMI_QUEUE_SIZE && len <= VMI_QUEUE_SIZE - off;
+}
+
+bool vmi_queue_get(bool long_mode, uint32_t off, void *dst, uint32_t len)
+{
+	if (!vmi_queue_range_ok(off, len))
+		return false;
+	if (long_mode)
+		copy64((uint32_t)dst, VMI_QUEUE_VA64 + off, len);
+	else
+		memcpy(dst, (const void *)(VMI_QUEUE_VA_PAE + off), len);
+	return true;
+}
+
+bool vmi_queue_put(bool long_mode, uint32_t off, const void *src,
+		   uint32_t len)
+{
+	if (!vmi_queue_range_ok(off, len))
+		return false;
+	if (long_mode)
+		copy64(VMI_QUEUE_VA64 + off, (uint32_t)src, len);
+	else
+		memcpy((void *)(VMI_QUEUE_VA_PAE + off), src, len);
+	return true;
 }
 
 uint64_t *vmi_pte_of(const struct pt *pt, uint32_t va)

@@ -30,6 +30,19 @@ int64_t vmi_call(const struct vmi_rom_header *h, bool long_mode,
 int32_t vmi_hypercall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3,
 		      uint32_t a4);
 
+/*
+ * Copies len bytes at offset off of the calling vCPU's own queue page, at
+ * its fixed linear address, to dst (vmi_queue_get) or from src
+ * (vmi_queue_put): VMI_QUEUE_VA_PAE from PAE code, VMI_QUEUE_VA64 in long
+ * mode (through copy64.asm: compatibility-mode code cannot reach it).
+ * Only when the ROM says the queue is mapped (VMI_ROM_F_QUEUE); a fault is
+ * an unexpected exception. False, copying nothing, if off + len passes
+ * the end of the page.
+ */
+bool vmi_queue_get(bool long_mode, uint32_t off, void *dst, uint32_t len);
+bool vmi_queue_put(bool long_mode, uint32_t off, const void *src,
+		   uint32_t len);
+
 /* The entry that maps va at the 4K level (PAE or 4-level tables built by
  * pt.h, identity-mapped): its address, which is also its guest-physical
  * address. NULL if the walk does not reach a page table. */
