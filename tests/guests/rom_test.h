@@ -6,7 +6,9 @@
  * protect / unmap updates in lazy MMU mode with the result checked through
  * the mappings after each flush, invalidate page, update_pte, set_cr3,
  * the multi-vCPU flush, and forged drains each refused while the guest
- * keeps running. Runs: guest (test kernel), PAE or long mode.
+ * keeps running; with a second vCPU, the steps of rom_smp.h (each vCPU's
+ * own queue at the one address, the cross-vCPU flush).
+ * Runs: guest (test kernel), PAE or long mode.
  */
 #include "runtime.h"
 
@@ -46,7 +48,7 @@ static int64_t set_page(unsigned int i, int f, uint64_t bits, bool defer)
 {
 	uint64_t val = f < 0 ? 0 : (uint32_t)frames[f] | PT_P | bits;
 
-	updates++;
+	__atomic_add_fetch(&updates, 1, __ATOMIC_RELAXED); /* both vCPUs */
 	return call(VMI_CALL_SET_PTE, (uint32_t)ptes[i], val, (uint32_t)ptes[i],
 		    1 | pae_how | (defer ? VMI_PTE_DEFER : 0));
 }
@@ -290,9 +292,12 @@ static void forged_drains(void)
 	      "after the forged drains the guest's mappings are intact");
 }
 
+#include "rom_smp.h"
+
 int guest_main(void)
 {
 	static struct pt pt;
+	const char *why;
 	int64_t r;
 
 	check_scope(ROM_NAME);
@@ -314,6 +319,9 @@ int guest_main(void)
 	/* A PAE kernel keeps PDPT slot 3 present (Linux's kernel half): the
 	 * queue page lives in its top 2 MiB (abi/README.md). */
 	pt_map(&pt, 0xc0000000u, (uint32_t)frames[0], PT_4K, PT_W);
+	/* The AP starts with paging off; it enters the mode later. */
+	if (!cpu_pair_start(&why) && why)
+		check(false, "second vCPU started: %s", why);
 	mode_enter(&pt, 0);
 	check_scope("%s: %s", ROM_NAME, ROM_LONG_MODE ? "64-bit" : "PAE");
 	r = call(VMI_CALL_INIT, 0, 0, 0, 0);
@@ -325,6 +333,7 @@ int guest_main(void)
 	drive_batches();
 	flush_vcpus_calls(&pt);
 	forged_drains();
+	two_vcpus(&pt);
 	check_note("%u PTE updates through the ROM, %s", (unsigned)updates,
 		   (r & VMI_INIT_HAP) ? "none reported to Shale (thin path)" :
 		   "each reported to Shale");

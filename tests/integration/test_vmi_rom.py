@@ -3,7 +3,9 @@
 rom_pae.elf (32-bit PAE entry table) find the ROM, check its header and
 checksum, drive batches of updates through it and forge drains that must
 each be refused while they keep running; a neighbour domain runs beside
-them. hap = 1 takes the thin path; hap = 0 needs shadow paging (issue 5).
+them. hap = 1 takes the thin path; hap = 0 the per-vCPU queue. With two
+vCPUs they also check that each vCPU sees only its own queue at the one
+address and that flush_vcpus reaches the other vCPU's TLB.
 Runs: host (pytest-3), booting Shale under QEMU TCG.
 """
 
@@ -19,6 +21,28 @@ SCENARIOS = [
                  )
     for k in ("rom64", "rom_pae") for hap in (1, 0) for n in (1, 2)
 ]
+
+
+# Check lines (regular expressions) rom_smp.h must print as passed, by
+# (vcpus, hap): with one vCPU it has none to run; with two, the
+# cross-vCPU flush always, and the own-queue steps on the queue path.
+_CROSS = [r"vCPU 1 in the same paging mode, init: vCPU 1 \(0x[0-9a-f]+\)",
+          r"vCPU 1 reads the page before each cross-vCPU flush \(8 rounds\)",
+          r"flush_vcpus \{0, 1\} from vCPU 0: vCPU 1 reads the new frame"
+          r" without flushing or an IPI, 8 rounds \(0 stale, first 0x0\)"]
+_OWN = [rf"vCPU {c}'s queue at the fixed address: vCPU id {c}, 1 entry, its"
+        rf" own remap, not vCPU {c ^ 1}'s" for c in (0, 1)] + \
+       [rf"vCPU {c}, after both left lazy mode and it flushed only its own"
+        r" TLB, sees both remaps \(0x564d490c, 0x564d490d\)" for c in (0, 1)] + \
+       [r"vCPU 0's deferred remap waits in its queue before each flush_vcpus"]
+TWO_VCPU_LINES = {(1, 1): [], (1, 0): [], (2, 1): _CROSS,
+                  (2, 0): _CROSS + _OWN}
+CROSS_ROUNDS = 8  # rom_smp.h SMP_ROUNDS
+# QEMU TCG empties a vCPU's TLB at every VMRUN and #VMEXIT, so a target
+# vCPU that flush_vcpus failed to flush still reads the old frame only if
+# it did not exit meanwhile; at Shale's default 1 kHz tick it exits every
+# millisecond. With 10 Hz a missing flush is seen in nearly every round.
+TWO_VCPU_HOST_CMDLINE = ["--cmdline", "tick_hz=10"]
 
 
 def pv_domain(tmp_path, name, kernel, hap, vcpus, memory=64, type_="pv"):
@@ -40,8 +64,9 @@ def test_rom_test_kernel_passes_beside_a_neighbour(shale_image, run_shale,
     cfg = pv_domain(tmp_path, kernel, kernel, hap, vcpus)
     neighbour = pv_domain(tmp_path, "neighbour", "memory", 1, 1, memory=96,
                           type_="hvm")
-    rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", cfg, neighbour,
-                                 timeout=240)
+    host = TWO_VCPU_HOST_CMDLINE if vcpus == 2 else []
+    rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", *host, cfg,
+                                 neighbour, timeout=240)
     assert summary is not None, out[-3000:]
     doms = by_name(summary)
     assert doms[kernel]["result"] == "pass", out[-4000:]
@@ -50,13 +75,17 @@ def test_rom_test_kernel_passes_beside_a_neighbour(shale_image, run_shale,
     assert f"({kernel}) PASS" in out
     assert "written and read back, 0 words wrong" in out
     vmi = doms[kernel]["stats"]["vmi"]
+    for line in TWO_VCPU_LINES[(vcpus, hap)]:
+        assert re.search(rf"\({kernel}\) {kernel}: \S+: {line} ok", out), \
+            (line, out[-4000:])
     # 5 single bad entries + 2 in the mixed batch + 2 bad updates; with
     # the queue (shadow paging) each kernel also forges 5 entries and a
     # count in its own queue page (rom64 through a 64-bit copy).
     queue_forgery = hap == 0
+    two = vcpus == 2
     assert vmi["entries_refused"] == 9 + 5 * queue_forgery, vmi
     assert vmi["batches_refused"] == 3 + queue_forgery, vmi
-    assert vmi["inits"] == 1
+    assert vmi["inits"] == vcpus  # one per vCPU
     assert "vmi" not in doms["neighbour"]["stats"]
     m = re.search(rf"\({kernel}\) {kernel}: \S+: (\d+) PTE updates through "
                   r"the ROM", out)
@@ -74,10 +103,13 @@ def test_rom_test_kernel_passes_beside_a_neighbour(shale_image, run_shale,
         assert vmi["drains"]["lazy_exit"] > 0, vmi
         # Drains for reason flush: flush_tlb after a deferred update
         # outside lazy mode (its one hypercall drains and flushes),
-        # flush_vcpus, the forged batch sent with that reason, and on
-        # PAE flush_tlb over a forged queue entry.
-        assert vmi["drains"]["flush"] == 3 + queue_forgery, vmi
-        assert vmi["local_flushes"] == 6 + queue_forgery, vmi
+        # flush_vcpus, the forged batch sent with that reason, and
+        # flush_tlb over a forged entry in the queue page.
+        # With two vCPUs: flush_vcpus once per cross-flush round (over a
+        # queued remap), flush_tlb 4 more times over empty queues.
+        assert vmi["drains"]["flush"] == (3 + queue_forgery +
+                                          CROSS_ROUNDS * two), vmi
+        assert vmi["local_flushes"] == 6 + queue_forgery + 4 * two, vmi
         print(f"{kernel}: exits per 1000 reported PTE updates (thin path): "
               f"{1000 * (vmi['updates_reported'] - 2) / updates:.1f}")
 
