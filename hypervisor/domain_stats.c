@@ -26,6 +26,7 @@ void domain_stats_snapshot(struct domain *d)
 		t->msr_gp += s->msr_gp;
 		t->injected_exceptions += s->injected_exceptions;
 		t->injected_irqs += s->injected_irqs;
+		t->double_faults += s->double_faults;
 	}
 	for (unsigned int o = 0; o < 3; o++)
 		d->final_p2m_leaves[o] = d->p2m.leaves[o];
@@ -93,6 +94,7 @@ void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
 	json_u64(j, "msr_gp", t->msr_gp);
 	json_u64(j, "injected_exceptions", t->injected_exceptions);
 	json_u64(j, "injected_irqs", t->injected_irqs);
+	json_u64(j, "double_faults", t->double_faults);
 	if (d->cfg.maxmem_mib > d->cfg.memory_mib)
 		pod_json(d, j);
 	json_object_begin(j, "p2m");

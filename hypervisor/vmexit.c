@@ -47,22 +47,6 @@ void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e, unsigned int len)
 	v->regs.rip = rip;
 }
 
-void vcpu_inject_gp(struct vcpu *v)
-{
-	hvm->inject_exception(v, X86_EXC_GP, true, 0);
-}
-
-void vcpu_inject_ud(struct vcpu *v)
-{
-	hvm->inject_exception(v, X86_EXC_UD, false, 0);
-}
-
-void vcpu_inject_pf(struct vcpu *v, u64 va, u32 error)
-{
-	v->cr[2] = va;
-	hvm->inject_exception(v, X86_EXC_PF, true, error);
-}
-
 /* The emulator's instruction fetch, through the guest's page tables. */
 static int decode_fetch(struct emul_ctx *c, u64 la, void *buf, unsigned int size)
 {
@@ -100,7 +84,7 @@ static void vcpu_emul_raise(struct vcpu *v, const struct emul_ctx *c)
 {
 	if (c->exc.vector == EMUL_VEC_PF)
 		v->cr[2] = c->exc.cr2;
-	hvm->inject_exception(v, c->exc.vector, c->exc.has_error_code,
+	vcpu_inject_exception(v, c->exc.vector, c->exc.has_error_code,
 			      c->exc.error_code);
 }
 

@@ -136,6 +136,32 @@ def test_triple_fault_crashes_only_its_domain(shale_image, run_shale, tmp_path):
     assert_memory_given_back(summary)
 
 
+@pytest.mark.parametrize("hap", HAP, ids=[f"hap{h}" for h in HAP])
+def test_fault_while_delivering_a_fault(shale_image, run_shale, tmp_path, hap):
+    """A #PF whose delivery faults on the IDT becomes a #DF (error 0, CR2 the
+    gate's address, checked by the guest), and with the #DF gate unreadable
+    too the domain shuts down: what QEMU's CPU does with NPT, and what Shale
+    must do itself with shadow paging, where it reflects each #PF."""
+    cfgs = [domain_file(tmp_path, "df", "triple", hap=hap, cmdline="df"),
+            domain_file(tmp_path, "pftriple", "triple", hap=hap,
+                        cmdline="pf-triple")]
+    rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", *cfgs, timeout=180)
+    assert rc == 1, out[-3000:]
+    doms = by_name(summary)
+    assert doms["df"]["result"] == "pass", out[-3000:]
+    assert "(df) triple.elf: double fault delivered: error 0" in out
+    assert doms["pftriple"]["result"] == "crashed", out[-3000:]
+    assert "triple fault" in doms["pftriple"]["reason"]
+    if hap:
+        assert doms["pftriple"]["stats"]["exits"].get("shutdown") == 1
+        assert doms["df"]["stats"]["double_faults"] == 0
+    else:
+        # Shale reflected the #PF and turned the second one into the #DF.
+        assert doms["df"]["stats"]["double_faults"] == 1
+        assert doms["pftriple"]["stats"]["double_faults"] == 1
+    assert_memory_given_back(summary)
+
+
 def test_large_guest_ram_is_mapped_with_1g_entries(shale_image, run_shale,
                                                    tmp_path):
     cfg = domain_file(tmp_path, "big", "hello", memory=2048)

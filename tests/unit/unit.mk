@@ -123,3 +123,6 @@ $(BUILD)/unit/test_shadow_pod: hypervisor/paging/shadow/shadow_private.h
 
 UNIT_TESTS += test_vmi_drain
 test_vmi_drain_SRCS := hypervisor/vmi/drain.c hypervisor/paging/p2m.c
+
+UNIT_TESTS += test_exception
+test_exception_SRCS := hypervisor/exception.c

@@ -64,9 +64,15 @@ struct hvm_ops {
 	void (*set_intr_window)(struct vcpu *v, bool on);
 	/* Queues an NMI for the next entry. */
 	void (*inject_nmi)(struct vcpu *v);
-	/* Queues an exception for the next entry. */
+	/* Queues an exception for the next entry; it replaces the event the
+	 * exit interrupted. Common code calls vcpu_inject_exception, which
+	 * applies the double-fault rules first. */
 	void (*inject_exception)(struct vcpu *v, unsigned int vector,
 				 bool has_error, u32 error);
+	/* The vector of the exception (not interrupt, NMI or INT n) whose
+	 * delivery the last exit interrupted and which the next entry would
+	 * deliver again, or -1. */
+	int (*interrupted_exception)(struct vcpu *v);
 	/* Sets the nested paging root (HAP) for the vCPU. */
 	void (*set_npt_root)(struct vcpu *v, mfn_t root);
 	/* Prints the vendor's view of the vCPU (crash reports). */

@@ -38,6 +38,7 @@ struct vcpu_stats {
 	u64 exits[EXIT_NR];
 	u64 npf_mmio, npf_ro_write, npf_invalid, npf_pod;
 	u64 io_unhandled, msr_gp, injected_exceptions, injected_irqs;
+	u64 double_faults; /* exceptions that became #DF (exception.c) */
 };
 
 struct vcpu {

@@ -6,12 +6,9 @@
 #ifndef SHALE_VMEXIT_HANDLERS_H
 #define SHALE_VMEXIT_HANDLERS_H
 
+#include <shale/exception.h>
 #include <shale/vcpu.h>
 #include <shale/vmexit.h>
-
-#define X86_EXC_UD 6
-#define X86_EXC_GP 13
-#define X86_EXC_PF 14
 
 /* Dispatches one exit (vmexit.c). */
 void vmexit_handle(struct vcpu *v, struct vm_exit *e);
@@ -21,7 +18,15 @@ void vmexit_handle(struct vcpu *v, struct vm_exit *e);
  * 32-bit code). */
 void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e, unsigned int len);
 
-/* Injects #GP(0), #UD, or #PF(error) at va. */
+/* Queues exception 'vector' (with 'error' when has_error) for the next
+ * entry, as the CPU would raise it at this point: a #DF instead when the
+ * exit interrupted the delivery of an exception that makes the pair a
+ * double fault, and a triple fault (the domain crashes) when it was a #DF
+ * (exception.c; the rules in <shale/exception.h>). */
+void vcpu_inject_exception(struct vcpu *v, unsigned int vector,
+			   bool has_error, u32 error);
+/* Injects #GP(0), #UD, or #PF(error) at va, through
+ * vcpu_inject_exception. */
 void vcpu_inject_gp(struct vcpu *v);
 void vcpu_inject_ud(struct vcpu *v);
 void vcpu_inject_pf(struct vcpu *v, u64 va, u32 error);

@@ -577,6 +577,16 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector,
 	v->stats.injected_exceptions++;
 }
 
+int svm_interrupted_exception(struct vcpu *v)
+{
+	const struct svm_vcpu *s = v->hvm_data;
+	u64 ev = s->pending_reinject;
+
+	if (!(ev & EVENT_VALID) || (ev & EVENT_TYPE_MASK) != EVENT_TYPE_EXCEPTION)
+		return -1;
+	return (int)(ev & 0xff);
+}
+
 static void print_seg(const char *name, const struct vmcb_seg *sg)
 {
 	printk("  %s sel %04x attr %03x limit %08x base %016lx\n", name, sg->sel,

@@ -182,6 +182,7 @@ BUILD_BUG_ON(offsetof(struct vmcb, save.g_pat) != 0x668);
 #define EVENT_TYPE_NMI (2u << 8)
 #define EVENT_TYPE_EXCEPTION (3u << 8)
 #define EVENT_TYPE_SOFT_INT (4u << 8)
+#define EVENT_TYPE_MASK (7u << 8)
 #define EVENT_ERROR_VALID (1u << 11)
 #define EVENT_VALID (1u << 31)
 
