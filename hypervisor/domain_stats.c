@@ -123,6 +123,6 @@ void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
 		json_u64(j, "pool_pages", s->pool_pages);
 		json_object_end(j);
 	}
-	vmi_stats_json(d, j); /* "vmi": PV domains only */
+	vmi_stats_json(d, j, total); /* "vmi": PV domains only */
 	json_object_end(j);
 }

@@ -246,7 +246,7 @@ s64 vmi_hypercall(struct vcpu *v, u64 nr, u64 a1, u64 a2, u64 a3, u64 a4)
 	}
 }
 
-void vmi_stats_json(struct domain *d, struct json_out *j)
+void vmi_stats_json(struct domain *d, struct json_out *j, u64 exits_total)
 {
 	static const char *const reasons[VMI_DRAIN_NR_REASONS] = {
 		[VMI_DRAIN_FULL] = "full", [VMI_DRAIN_FLUSH] = "flush",
@@ -256,9 +256,11 @@ void vmi_stats_json(struct domain *d, struct json_out *j)
 	};
 	struct vmi_domain *vd = vmi_of(d);
 	const struct vmi_drain_stats *s = &vd->drain.stats;
+	u64 updates;
 
 	if (d->cfg.type != DOMAIN_PV)
 		return;
+	updates = READ_ONCE(s->entries) + READ_ONCE(vd->updates);
 	json_object_begin(j, "vmi");
 	json_u64(j, "inits", READ_ONCE(vd->inits));
 	json_object_begin(j, "drains");
@@ -272,5 +274,8 @@ void vmi_stats_json(struct domain *d, struct json_out *j)
 	json_u64(j, "vcpu_flushes", READ_ONCE(vd->flushes));
 	json_u64(j, "vcpus_flushed", READ_ONCE(vd->flushed_vcpus));
 	json_u64(j, "local_flushes", READ_ONCE(vd->local_flushes));
+	if (updates)
+		json_u64(j, "exits_per_1000_updates",
+			 (exits_total * 1000 + updates / 2) / updates);
 	json_object_end(j);
 }

@@ -86,6 +86,10 @@ def test_rom_test_kernel_passes_beside_a_neighbour(shale_image, run_shale,
     assert vmi["entries_refused"] == 9 + 5 * queue_forgery, vmi
     assert vmi["batches_refused"] == 3 + queue_forgery, vmi
     assert vmi["inits"] == vcpus  # one per vCPU
+    reported = vmi["entries_drained"] + vmi["updates_reported"]
+    exits = doms[kernel]["stats"]["exits_total"]
+    assert vmi["exits_per_1000_updates"] == \
+        (exits * 1000 + reported // 2) // reported, vmi
     assert "vmi" not in doms["neighbour"]["stats"]
     m = re.search(rf"\({kernel}\) {kernel}: \S+: (\d+) PTE updates through "
                   r"the ROM", out)

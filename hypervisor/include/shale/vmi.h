@@ -46,7 +46,10 @@ long vmi_queue_drain(struct vcpu *v, unsigned int reason);
 /* Does v's queue page hold entries? (False without one.) */
 bool vmi_queue_pending(struct vcpu *v);
 
-/* Writes the domain's "vmi" stats object (PV domains only). */
-void vmi_stats_json(struct domain *d, struct json_out *j);
+/* Writes the domain's "vmi" stats object (PV domains only); exits_total
+ * (all the domain's exits) gives exits_per_1000_updates: exits per 1000
+ * page-table updates the guest reported (drained or one by one), rounded,
+ * over the domain's whole life (boot included). */
+void vmi_stats_json(struct domain *d, struct json_out *j, u64 exits_total);
 
 #endif /* SHALE_VMI_H */
