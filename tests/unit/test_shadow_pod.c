@@ -9,38 +9,15 @@
  * empty entries of the FL1 shadows over it and nothing else.
  * Runs: host unit tests only.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "support.h"
+#include "shadow_arena.h"
 
 #include <shale/errno.h>
-#include <shale/frames.h>
 
-#include "../../hypervisor/paging/shadow/shadow_private.h"
-
-#define ARENA_BASE 0x10000
-#define ARENA_FRAMES 4096
 /* Guest frame g is "RAM" at machine frame GUEST_MFN0 + g when g is in
  * [ram_from, ram_to); only the numbers are used, never the memory. */
 #define GUEST_MFN0 (ARENA_BASE + 1024)
 
-static struct domain dom;
-static struct shadow_domain *sh;
-static unsigned int flushes;
 static u64 ram_from, ram_to;
-
-/* The seam: the hypervisor kicks CPUs; here a flush is only counted. */
-void sh_flush_tlbs(struct shadow_domain *s)
-{
-	flushes++;
-}
-
-/* shadow_wp.c's seam to shadow_l1.c: unused here. */
-void sh_l1_refresh(struct shadow_domain *s, struct sh_page *sp,
-		   unsigned int idx)
-{
-}
 
 static u64 leaf(u64 gfn, bool rw)
 {
@@ -56,22 +33,9 @@ u64 sh_leaf_entry(struct shadow_domain *s, u64 gfn, u64 flags)
 
 static int setup(void **state)
 {
-	unit_frames_init(_mfn(ARENA_BASE), ARENA_FRAMES);
-	memset(&dom, 0, sizeof(dom));
-	sh = calloc(1, sizeof(*sh));
-	dom.shadow = sh;
-	flushes = 0;
+	(void)state;
+	shadow_arena_setup(16, 1);
 	ram_from = ram_to = 0;
-	assert_int_equal(sh_pool_init(sh, &dom, 16, 1), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	sh_pool_fini(sh);
-	free(sh);
-	assert_int_equal(machine_frames.free_frames, ARENA_FRAMES);
-	unit_frames_fini();
 	return 0;
 }
 
@@ -182,11 +146,11 @@ static void shadow_pod_refill_covers_exactly_the_populated_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(shadow_pod_drop_clears_only_leaves_of_the_frames, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_pod_drop_unshadows_page_tables_of_the_gfns, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_pod_drop_flushes_even_with_no_shadow, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_pod_refill_fills_the_fl1_over_a_2m_populate, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_pod_refill_covers_exactly_the_populated_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(shadow_pod_drop_clears_only_leaves_of_the_frames, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_pod_drop_unshadows_page_tables_of_the_gfns, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_pod_drop_flushes_even_with_no_shadow, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_pod_refill_fills_the_fl1_over_a_2m_populate, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_pod_refill_covers_exactly_the_populated_order, setup, shadow_arena_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,60 +9,14 @@
  * and brute force, and re-syncing / unshadowing on emulated writes.
  * Runs: host unit tests only.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "support.h"
+#include "shadow_arena.h"
 
 #include <shale/errno.h>
-#include <shale/frames.h>
-
-#include "../../hypervisor/paging/shadow/shadow_private.h"
-
-#define ARENA_BASE 0x10000
-#define ARENA_FRAMES 4096
-
-static struct domain dom;
-static struct shadow_domain *sh;
-static unsigned int flushes;
-
-/* The seam: the hypervisor kicks CPUs; here a flush is only counted. */
-void sh_flush_tlbs(struct shadow_domain *s)
-{
-	flushes++;
-}
-
-/* The seam to shadow_l1.c (which reads the guest's table through the
- * P2M): the last guest-L1 entry re-synced, and the count. */
-static struct sh_page *refreshed_sp;
-static unsigned int refreshed_idx, refreshes;
-
-void sh_l1_refresh(struct shadow_domain *s, struct sh_page *sp,
-		   unsigned int idx)
-{
-	refreshed_sp = sp;
-	refreshed_idx = idx;
-	refreshes++;
-}
 
 static int setup(void **state)
 {
-	unit_frames_init(_mfn(ARENA_BASE), ARENA_FRAMES);
-	memset(&dom, 0, sizeof(dom));
-	sh = calloc(1, sizeof(*sh));
-	flushes = 0;
-	refreshes = 0;
-	refreshed_sp = NULL;
-	assert_int_equal(sh_pool_init(sh, &dom, 8, 2), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	sh_pool_fini(sh);
-	free(sh);
-	assert_int_equal(machine_frames.free_frames, ARENA_FRAMES);
-	unit_frames_fini();
+	(void)state;
+	shadow_arena_setup(8, 2);
 	return 0;
 }
 
@@ -265,14 +219,14 @@ static void shadow_many_emulated_writes_unshadow_the_frame(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(shadow_lookup_by_key_and_mfn, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_unreferenced_child_freed_after_flush, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_destroy_cascades_to_children, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_reserve_recycles_least_recently_used, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_reserve_fails_when_everything_is_pinned, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_remove_write_access_heuristic_then_brute_force, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_resync_write_zaps_the_matching_entries, setup, teardown),
-		cmocka_unit_test_setup_teardown(shadow_many_emulated_writes_unshadow_the_frame, setup, teardown),
+		cmocka_unit_test_setup_teardown(shadow_lookup_by_key_and_mfn, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_unreferenced_child_freed_after_flush, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_destroy_cascades_to_children, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_reserve_recycles_least_recently_used, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_reserve_fails_when_everything_is_pinned, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_remove_write_access_heuristic_then_brute_force, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_resync_write_zaps_the_matching_entries, setup, shadow_arena_teardown),
+		cmocka_unit_test_setup_teardown(shadow_many_emulated_writes_unshadow_the_frame, setup, shadow_arena_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
