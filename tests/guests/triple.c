@@ -14,11 +14,6 @@
  *           and CR2 = the address of gate 14, then passes.
  *   pf-triple  As df, but both IDT pages are not present: the #DF cannot
  *           be delivered either, and the CPU shuts down.
- *   pt-stack  The stack is the unused top of a page table in use (it maps
- *           one page at 0x80000000, read once so that a shadow-paging
- *           hypervisor shadows it): INT 0x80 pushes EFLAGS, CS and EIP
- *           there, and the gate's handler returns. The three words must
- *           be in the table, the mapping still good, and INT 0x80 run once.
  *
  * Runs: guest (test kernel).
  */
@@ -116,75 +111,6 @@ static void fault_in_fault(bool both_pages)
 			 : : "m"(idtr), "r"(UNMAPPED_VA) : "eax", "memory");
 }
 
-/* The INT 0x80 gate's target: counts and returns. */
-volatile uint32_t triple_int80_count;
-__asm__(".text\n"
-	".globl triple_int80_entry\n"
-	"triple_int80_entry:\n\t"
-	"incl triple_int80_count\n\t"
-	"iret\n");
-extern char triple_int80_entry[];
-
-static uint32_t mapped_page[1024] __attribute__((aligned(4096)));
-
-/* Paging on (2-level, 4K identity map), one page mapped at PT_STACK_VA
- * through a table of its own whose top 12 bytes then take INT 0x80's
- * pushes; checks what landed there and that the mapping still reads. */
-#define PT_STACK_VA 0x80000000u
-static void push_onto_page_table(void)
-{
-	static struct pt pt;
-	struct {
-		uint16_t limit;
-		uint32_t base;
-	} __attribute__((packed)) idtr;
-	volatile uint32_t *table, *probe = (volatile uint32_t *)PT_STACK_VA;
-	uint32_t eflags, eip, seen;
-	bool ok;
-
-	mapped_page[0] = 0x5a17c0deu;
-	idt_base = (uint32_t)idt_area;
-	set_gate(0x80, (uint32_t)triple_int80_entry);
-	if (pt_init(&pt, PT_2LEVEL) ||
-	    pt_identity(&pt, (runtime_image_end() + PT_4M) & ~(PT_4M - 1),
-			PT_W) ||
-	    pt_map(&pt, PT_STACK_VA, (uint32_t)mapped_page, PT_4K, PT_W)) {
-		printf("triple.elf: cannot build the page tables\nFAIL\n");
-		guest_exit(EXIT_SETUP);
-	}
-	table = (volatile uint32_t *)(uint32_t)(pt_get(&pt, PT_STACK_VA, PT_4M) &
-						~0xfffull);
-	mode_enter(&pt, 0);
-	idtr.limit = 256 * 8 - 1;
-	idtr.base = idt_base;
-	seen = *probe; /* the table is in use: shadowed from here on */
-	printf("triple.elf: stack at the top of the page table at 0x%x, "
-	       "which maps 0x%x (reads 0x%x)\n", (uint32_t)table, PT_STACK_VA,
-	       seen);
-	__asm__ volatile("cli\n\t"
-			 "lidt %3\n\t"
-			 "pushfl\n\t"
-			 "popl %0\n\t"
-			 "movl %%esp, %%ebx\n\t"
-			 "movl %2, %%esp\n\t"
-			 "movl $1f, %1\n"
-			 "1:\tint $0x80\n\t"
-			 "movl %%ebx, %%esp"
-			 : "=&r"(eflags), "=&r"(eip)
-			 : "r"((uint32_t)table + 4096), "m"(idtr)
-			 : "ebx", "memory");
-	ok = triple_int80_count == 1 && table[1023] == (eflags & ~0x10000u) &&
-	     (table[1022] & 0xffff) == SEL_KCODE32 && table[1021] == eip + 2 &&
-	     *probe == 0x5a17c0deu && seen == 0x5a17c0deu;
-	printf("triple.elf: INT 0x80 ran %u time(s); pushed EIP 0x%x CS 0x%x "
-	       "EFLAGS 0x%x (expected 0x%x, 0x%x, 0x%x); 0x%x reads 0x%x\n",
-	       triple_int80_count, table[1021], table[1022] & 0xffff,
-	       table[1023], eip + 2, SEL_KCODE32, eflags & ~0x10000u,
-	       PT_STACK_VA, *probe);
-	printf(ok ? "PASS\n" : "FAIL\n");
-	guest_exit(ok ? EXIT_PASS : EXIT_FAIL);
-}
-
 /* True if the command line has 'word' as a space-separated word (a
  * loader may put the kernel's path first). */
 static bool cmdline_has(const char *word)
@@ -208,8 +134,6 @@ int guest_main(void)
 		fault_in_fault(false);
 	else if (cmdline_has("pf-triple"))
 		fault_in_fault(true);
-	else if (cmdline_has("pt-stack"))
-		push_onto_page_table();
 	else
 		empty_idt_int3();
 	/* Not reached on a correct CPU. Still no exit port: hang, so the

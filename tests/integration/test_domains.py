@@ -162,26 +162,6 @@ def test_fault_while_delivering_a_fault(shale_image, run_shale, tmp_path, hap):
     assert_memory_given_back(summary)
 
 
-@pytest.mark.parametrize("hap", HAP, ids=[f"hap{h}" for h in HAP])
-def test_interrupt_pushes_onto_a_page_table(shale_image, run_shale, tmp_path,
-                                            hap):
-    """INT 0x80 with the stack at the unused top of a page table in use:
-    with shadow paging the push faults on the write-protected table during
-    the delivery, which Shale must not mistake for a write by the INT
-    instruction (it cannot emulate one): the table is unshadowed and the
-    interrupt delivered once. The guest checks the pushed words, that the
-    handler ran once and that the table still maps its page."""
-    cfg = domain_file(tmp_path, "ptstack", "triple", hap=hap,
-                      cmdline="pt-stack")
-    rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", cfg, timeout=120)
-    assert rc == 0, out[-3000:]
-    d = by_name(summary)["ptstack"]
-    assert d["result"] == "pass", out[-3000:]
-    assert "(ptstack) triple.elf: INT 0x80 ran 1 time(s)" in out
-    if not hap:
-        assert d["stats"]["shadow"]["unshadows"] >= 1, d["stats"]["shadow"]
-
-
 def test_large_guest_ram_is_mapped_with_1g_entries(shale_image, run_shale,
                                                    tmp_path):
     cfg = domain_file(tmp_path, "big", "hello", memory=2048)

@@ -32,8 +32,6 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
 	u64 pending_reinject; /* EXITINTINFO to deliver again, or 0 */
-	u64 exit_event;       /* the last exit's EXITINTINFO when valid: the
-			       * event whose delivery it interrupted */
 	u8 fpu[512] __aligned(16); /* FXSAVE image */
 };
 
@@ -381,17 +379,6 @@ void svm_set_intr_window(struct vcpu *v, bool on)
 	}
 }
 
-/* True for an EVENTINJ/EXITINTINFO event an instruction raised: INT n,
- * and the #BP and #OF of INT3 and INTO (APM 15.20). */
-static bool svm_event_is_software(u64 ev)
-{
-	unsigned int vector = ev & 0xff;
-
-	return (ev & EVENT_TYPE_MASK) == EVENT_TYPE_SOFT_INT ||
-	       ((ev & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION &&
-		(vector == 3 || vector == 4));
-}
-
 void svm_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = v->hvm_data;
@@ -439,17 +426,9 @@ void svm_run(struct vcpu *v, struct vm_exit *e)
 		v->cr[3] = vmcb->save.cr3;
 	vmcb->control.tlb_control = 0;
 	vmcb->control.eventinj = 0;
-	/* An event the exit interrupted is delivered again (APM 15.7.2),
-	 * except one an instruction raised (INT n, INT3, INTO): RIP still
-	 * points at it, and without NRIP-save Shale does not know its
-	 * length, so the guest runs it again (a re-injection would return
-	 * to it and run it twice). */
-	s->exit_event = 0;
-	if (vmcb->control.exitintinfo & EVENT_VALID) {
-		s->exit_event = vmcb->control.exitintinfo;
-		if (!svm_event_is_software(s->exit_event))
-			s->pending_reinject = s->exit_event;
-	}
+	/* An event the exit interrupted is delivered again (APM 15.7.2). */
+	if (vmcb->control.exitintinfo & EVENT_VALID)
+		s->pending_reinject = vmcb->control.exitintinfo;
 	svm_decode_exit(v, vmcb, e);
 }
 
@@ -592,7 +571,6 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector,
 	struct svm_vcpu *s = v->hvm_data;
 
 	s->pending_reinject = 0; /* the new fault replaces an interrupted event */
-	s->exit_event = 0;
 	vmcb->control.eventinj = EVENT_VALID | EVENT_TYPE_EXCEPTION | vector |
 				 (has_error ? EVENT_ERROR_VALID : 0) |
 				 ((u64)error << 32);
@@ -602,18 +580,11 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector,
 int svm_interrupted_exception(struct vcpu *v)
 {
 	const struct svm_vcpu *s = v->hvm_data;
-	u64 ev = s->exit_event;
+	u64 ev = s->pending_reinject;
 
 	if (!(ev & EVENT_VALID) || (ev & EVENT_TYPE_MASK) != EVENT_TYPE_EXCEPTION)
 		return -1;
 	return (int)(ev & 0xff);
-}
-
-bool svm_delivering_event(struct vcpu *v)
-{
-	const struct svm_vcpu *s = v->hvm_data;
-
-	return s->exit_event & EVENT_VALID;
 }
 
 static void print_seg(const char *name, const struct vmcb_seg *sg)
