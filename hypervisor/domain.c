@@ -433,7 +433,9 @@ const char *domain_result_name(enum domain_result r)
 	}
 }
 
-/* Prints the exit line and frees everything; no CPU holds a vCPU now. */
+/* Prints the exit line and frees everything; no CPU holds a vCPU now,
+ * and once wake_scans is 0 none looks at them from its scheduler
+ * (wake_due_vcpus, which sees DEAD from then on). */
 static void domain_destroy(struct domain *d)
 {
 	static char buf[4096];
@@ -441,7 +443,9 @@ static void domain_destroy(struct domain *d)
 	struct json_out j;
 
 	domain_stats_snapshot(d);
-	__atomic_store_n(&d->state, DOMAIN_DEAD, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->state, DOMAIN_DEAD, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&d->wake_scans, __ATOMIC_SEQ_CST))
+		cpu_relax();
 	spin_lock(&buf_lock);
 	json_init(&j, buf, sizeof(buf));
 	domain_stats_json(d, &j, NULL);

@@ -78,21 +78,28 @@ void vcpu_wake(struct vcpu *v)
 }
 
 /* Wakes the halted vCPUs homed on this CPU whose timers or interrupts are
- * due (their devices cannot interrupt a CPU that is not running them). */
+ * due (their devices cannot interrupt a CPU that is not running them).
+ * Another CPU may end a domain meanwhile: wake_scans keeps its vCPUs and
+ * devices from being freed under the scan (domain_destroy waits), and the
+ * sequentially consistent order of the count and the state makes either
+ * the scan see the domain dying or domain_destroy see the scan. */
 static void wake_due_vcpus(struct percpu *p)
 {
 	for (unsigned int i = 0; i < nr_domains; i++) {
 		struct domain *d = domains[i];
 
-		if (READ_ONCE(d->state) != DOMAIN_RUNNING)
-			continue;
-		for (unsigned int j = 0; j < d->nr_vcpus; j++) {
-			struct vcpu *v = d->vcpus[j];
+		__atomic_add_fetch(&d->wake_scans, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&d->state, __ATOMIC_SEQ_CST) == DOMAIN_RUNNING) {
+			for (unsigned int j = 0; j < d->nr_vcpus; j++) {
+				struct vcpu *v = d->vcpus[j];
 
-			if (v->pcpu == p->cpu && READ_ONCE(v->state) == VCPU_BLOCKED &&
-			    platform_vcpu_wakeup_due(v))
-				vcpu_wake(v);
+				if (v->pcpu == p->cpu &&
+				    READ_ONCE(v->state) == VCPU_BLOCKED &&
+				    platform_vcpu_wakeup_due(v))
+					vcpu_wake(v);
+			}
 		}
+		__atomic_sub_fetch(&d->wake_scans, 1, __ATOMIC_RELEASE);
 	}
 }
 

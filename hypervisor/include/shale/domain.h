@@ -82,6 +82,9 @@ struct domain {
 	struct vcpu *vcpus[MAX_VCPUS];
 	unsigned int nr_vcpus;
 	unsigned int vcpus_alive;  /* vCPUs not yet DEAD (atomic) */
+	unsigned int wake_scans;   /* CPUs looking at this domain's halted
+				    * vCPUs from their scheduler (atomic);
+				    * domain_destroy waits for 0 */
 
 	struct io_handler io[DOMAIN_MAX_IO_HANDLERS];
 	unsigned int nr_io;
