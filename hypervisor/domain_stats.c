@@ -27,6 +27,8 @@ void domain_stats_snapshot(struct domain *d)
 		t->injected_exceptions += s->injected_exceptions;
 		t->injected_irqs += s->injected_irqs;
 		t->double_faults += s->double_faults;
+		t->events_redelivered += s->events_redelivered;
+		t->soft_events_redelivered += s->soft_events_redelivered;
 	}
 	for (unsigned int o = 0; o < 3; o++)
 		d->final_p2m_leaves[o] = d->p2m.leaves[o];
@@ -95,6 +97,8 @@ void domain_stats_json(struct domain *d, struct json_out *j, const char *key)
 	json_u64(j, "injected_exceptions", t->injected_exceptions);
 	json_u64(j, "injected_irqs", t->injected_irqs);
 	json_u64(j, "double_faults", t->double_faults);
+	json_u64(j, "events_redelivered", t->events_redelivered);
+	json_u64(j, "soft_events_redelivered", t->soft_events_redelivered);
 	if (d->cfg.maxmem_mib > d->cfg.memory_mib)
 		pod_json(d, j);
 	json_object_begin(j, "p2m");

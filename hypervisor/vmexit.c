@@ -6,6 +6,7 @@
  */
 #include <asm/msr-index.h>
 #include <shale/errno.h>
+#include <shale/exception.h>
 #include <shale/cpuid.h>
 #include <shale/emulate.h>
 #include <shale/domain.h>
@@ -108,6 +109,26 @@ int vcpu_decode_insn(struct vcpu *v, struct emul_ctx *c)
 	if (rc == EMUL_EXCEPTION)
 		vcpu_emul_raise(v, c);
 	return rc;
+}
+
+unsigned int vcpu_software_event_insn_len(struct vcpu *v, unsigned int vector,
+					  bool soft_int)
+{
+	struct emul_ctx c;
+	bool match;
+
+	vcpu_emul_begin(v, &c, &decode_ops, v);
+	if (emul_decode(&c) != EMUL_OK || c.insn.map != 0)
+		return 0;
+	if (c.insn.opcode == 0xcd) /* INT imm8 */
+		match = soft_int && (c.insn.imm & 0xff) == vector;
+	else if (c.insn.opcode == 0xcc) /* INT3 */
+		match = vector == X86_EXC_BP;
+	else if (c.insn.opcode == 0xce) /* INTO */
+		match = vector == X86_EXC_OF;
+	else
+		match = false;
+	return match ? c.insn.len : 0;
 }
 
 static void handle_cpuid(struct vcpu *v, const struct vm_exit *e)

@@ -26,10 +26,12 @@ def guest(name):
 
 
 def domain_file(tmp_path, name, kernel, memory=64, vcpus=1, hap=1,
-                cmdline=None):
-    """Writes an xl.cfg-style domain file and returns its path."""
+                cmdline=None, extra=()):
+    """Writes an xl.cfg-style domain file (extra lines added) and returns
+    its path."""
     lines = [f'name = "{name}"', 'type = "hvm"', f'kernel = "{guest(kernel)}"',
              f"memory = {memory}", f"vcpus = {vcpus}", f"hap = {hap}"]
+    lines += list(extra)
     if cmdline is not None:
         lines.append(f'cmdline = "{cmdline}"')
     path = tmp_path / f"{name}.cfg"
@@ -160,6 +162,48 @@ def test_fault_while_delivering_a_fault(shale_image, run_shale, tmp_path, hap):
         assert doms["df"]["stats"]["double_faults"] == 1
         assert doms["pftriple"]["stats"]["double_faults"] == 1
     assert_memory_given_back(summary)
+
+
+@pytest.mark.parametrize("hap", HAP, ids=[f"hap{h}" for h in HAP])
+def test_interrupt_pushes_onto_a_page_table(shale_image, run_shale, tmp_path,
+                                            hap):
+    """INT 0x80 with the stack at the unused top of a page table in use:
+    with shadow paging the push faults on the write-protected table during
+    the delivery, which Shale must not mistake for a write by the INT
+    instruction (it cannot emulate one): the table is unshadowed and the
+    interrupt delivered once. The guest checks the pushed words, that the
+    handler ran once and that the table still maps its page."""
+    cfg = domain_file(tmp_path, "ptstack", "triple", hap=hap,
+                      cmdline="pt-stack")
+    rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", cfg, timeout=120)
+    assert rc == 0, out[-3000:]
+    d = by_name(summary)["ptstack"]
+    assert d["result"] == "pass", out[-3000:]
+    assert "(ptstack) triple.elf: INT 0x80 ran 1 time(s)" in out
+    if not hap:
+        assert d["stats"]["shadow"]["unshadows"] >= 1, d["stats"]["shadow"]
+
+
+@pytest.mark.parametrize("hap", HAP, ids=[f"hap{h}" for h in HAP])
+def test_software_interrupts_whose_delivery_exits_run_once(shale_image,
+                                                           run_shale, tmp_path,
+                                                           hap):
+    """INT 0x80, INT3 and INTO, each pushing onto a page the hypervisor must
+    first fix up (shadow paging: a PTE with A and D clear; NPT: RAM not yet
+    backed, populate-on-demand). The exit interrupts the delivery with RIP
+    still on the instruction; Shale must deliver the event again with the
+    address after it pushed, not run it twice. The guest checks its
+    handlers' counts and the pushed addresses; the stats show that each
+    delivery was interrupted."""
+    cfg = domain_file(tmp_path, "intstack", "triple", hap=hap,
+                      cmdline="int-stack", extra=["maxmem = 128"] if hap else [])
+    rc, out, summary = run_shale("--cpus", 2, "--mem", "1G", cfg, timeout=120)
+    assert rc == 0, out[-3000:]
+    d = by_name(summary)["intstack"]
+    assert d["result"] == "pass", out[-3000:]
+    for insn in ("INT 0x80", "INT3", "INTO"):
+        assert f"(intstack) triple.elf: {insn} ran 1 time(s)" in out, out[-3000:]
+    assert d["stats"]["soft_events_redelivered"] >= 3, d["stats"]
 
 
 def test_large_guest_ram_is_mapped_with_1g_entries(shale_image, run_shale,

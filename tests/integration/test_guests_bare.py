@@ -272,9 +272,11 @@ def test_triple_fault_shuts_the_machine_down(guests):
 
 
 def test_fault_while_delivering_a_fault_on_bare_qemu(guests):
-    """triple.elf's two nested-fault cases on QEMU's own CPU, the reference
+    """triple.elf's delivery cases on QEMU's own CPU, the reference
     test_domains.py holds Shale to: "df" gets a #DF with error 0 and CR2
-    the #PF gate's address and passes; "pf-triple" shuts down."""
+    the #PF gate's address and passes; "pf-triple" shuts down; "pt-stack"
+    (INT 0x80 pushing onto a page table) and "int-stack" (INT 0x80, INT3
+    and INTO pushing onto fresh pages) pass."""
     status, lines, err = run_bare(guests, "triple", "df", timeout=30)
     assert status == 0, (lines, err)
     assert any(line.startswith("triple.elf: double fault delivered: error 0")
@@ -283,6 +285,15 @@ def test_fault_while_delivering_a_fault_on_bare_qemu(guests):
     assert status == BARE_NO_EXIT_PORT, (lines, err)
     assert "PASS" not in lines and "FAIL" not in lines, lines
     assert "QEMU exited with status 0" in err
+    status, lines, err = run_bare(guests, "triple", "pt-stack", timeout=30)
+    assert status == 0, (lines, err)
+    assert any(line.startswith("triple.elf: INT 0x80 ran 1 time(s)")
+               for line in lines), lines
+    status, lines, err = run_bare(guests, "triple", "int-stack", timeout=30)
+    assert status == 0, (lines, err)
+    for insn in ("INT 0x80", "INT3", "INTO"):
+        assert any(line.startswith(f"triple.elf: {insn} ran 1 time(s)")
+                   for line in lines), lines
 
 
 def test_cpu_checks_pass_and_say_the_shale_checks_were_skipped(guests):

@@ -8,6 +8,8 @@
 #define SHALE_EXCEPTION_H
 
 #define X86_EXC_DE 0
+#define X86_EXC_BP 3
+#define X86_EXC_OF 4
 #define X86_EXC_UD 6
 #define X86_EXC_DF 8
 #define X86_EXC_TS 10

@@ -73,6 +73,10 @@ struct hvm_ops {
 	 * delivery the last exit interrupted and which the next entry would
 	 * deliver again, or -1. */
 	int (*interrupted_exception)(struct vcpu *v);
+	/* True if the last exit interrupted the delivery of any event
+	 * (interrupt, NMI, exception, INT n) that the next entry delivers
+	 * again. */
+	bool (*delivering_event)(struct vcpu *v);
 	/* Sets the nested paging root (HAP) for the vCPU. */
 	void (*set_npt_root)(struct vcpu *v, mfn_t root);
 	/* Prints the vendor's view of the vCPU (crash reports). */

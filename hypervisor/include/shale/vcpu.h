@@ -39,6 +39,9 @@ struct vcpu_stats {
 	u64 npf_mmio, npf_ro_write, npf_invalid, npf_pod;
 	u64 io_unhandled, msr_gp, injected_exceptions, injected_irqs;
 	u64 double_faults; /* exceptions that became #DF (exception.c) */
+	u64 events_redelivered;      /* exits that interrupted an event's
+				      * delivery, which the entry resumes */
+	u64 soft_events_redelivered; /* of those, INT n, INT3 and INTO */
 };
 
 struct vcpu {

@@ -37,6 +37,12 @@ void vcpu_inject_pf(struct vcpu *v, u64 va, u32 error);
 struct emul_ctx;
 struct emul_ops;
 int vcpu_decode_insn(struct vcpu *v, struct emul_ctx *c);
+/* The length of the instruction at CS:RIP if it is the one that raises
+ * software event 'vector': INT n with n = vector (soft_int), else INT3
+ * for #BP or INTO for #OF. 0 if the bytes there are another instruction
+ * or cannot be fetched; nothing is injected either way. */
+unsigned int vcpu_software_event_insn_len(struct vcpu *v, unsigned int vector,
+					  bool soft_int);
 /* Starts an emulation of the instruction at v's RIP: *c gets ops and
  * priv, the mode, segment bases and registers of v. */
 void vcpu_emul_begin(struct vcpu *v, struct emul_ctx *c,

@@ -424,11 +424,28 @@ void sh_fault_abort(struct vcpu *v)
 }
 
 void sh_fault_end(struct vcpu *v, u32 pfec, const struct p2m_entry *pe,
-		  bool writable)
+		  u64 gfn, bool writable)
 {
 	struct shadow_domain *sh = v->domain->shadow;
 
 	sh_commit(sh);
+	if ((pfec & PFEC_WRITE) && !writable && pe->type == p2m_ram_rw &&
+	    hvm->delivering_event(v)) {
+		/* The write was the event delivery's (it pushes onto the
+		 * stack), not the instruction's at RIP, which emulating would
+		 * run: the frame stops being a shadowed page table instead,
+		 * and the event is delivered again. */
+		bool unshadowed = sh_unshadow_gfn(sh, gfn);
+
+		sh_commit(sh);
+		spin_unlock(&sh->lock);
+		if (!unshadowed)
+			domain_crash(v->domain, v, "an event's delivery wrote guest "
+				     "frame 0x%lx, which Shale keeps read-only (a "
+				     "top-level page table in use, or a read-only "
+				     "page written with CR0.WP = 0)", gfn);
+		return;
+	}
 	if ((pfec & PFEC_WRITE) && !writable) {
 		spin_unlock(&sh->lock);
 		if (pe->type != p2m_ram_rw) {
@@ -479,7 +496,8 @@ static int sh_page_fault_l0(struct vcpu *v, gva_t va, u32 pfec)
 		if (leaf & SH_RW)
 			sh_hint_writable(sh, a >> PAGE_SHIFT, l1, i1);
 	}
-	sh_fault_end(v, pfec, &pe, sh_table(l1)[(a >> 12) & 511] & SH_RW);
+	sh_fault_end(v, pfec, &pe, a >> PAGE_SHIFT,
+		     sh_table(l1)[(a >> 12) & 511] & SH_RW);
 	return 0;
 }
 

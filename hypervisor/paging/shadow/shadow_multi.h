@@ -150,7 +150,8 @@ static int SH_FAULT_FN(struct vcpu *v, gva_t gva, u32 pfec)
 			sh_hint_writable(sh, gfn, l1, i1);
 	}
 	leaf = sh_table(l1)[i1];
-	sh_fault_end(v, pfec, &pe, (path_rw & leaf & SH_RW) && (leaf & SH_P));
+	sh_fault_end(v, pfec, &pe, gpa_x(w.gpa) >> PAGE_SHIFT,
+		     (path_rw & leaf & SH_RW) && (leaf & SH_P));
 	return 0;
 oom:
 	sh_fault_abort(v);

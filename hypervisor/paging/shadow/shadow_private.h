@@ -261,6 +261,11 @@ void sh_hint_writable(struct shadow_domain *sh, u64 gfn, struct sh_page *sp,
  * without a fault through it. */
 void sh_resync_write(struct shadow_domain *sh, u64 gfn, unsigned int off,
 		     unsigned int len);
+/* Unshadows guest frame gfn: its page-table shadows that no vCPU has
+ * pinned (tops in use) go, counted as one unshadow; write access comes
+ * back at the next write fault. Returns true if the frame had shadows and
+ * none is left. sh->lock held; the caller commits. */
+bool sh_unshadow_gfn(struct shadow_domain *sh, u64 gfn);
 /* Forgets hints that name sp (it is being destroyed). */
 void sh_hints_forget(struct shadow_domain *sh, struct sh_page *sp);
 
@@ -290,11 +295,14 @@ u64 sh_hw_cr(struct vcpu *v, unsigned int n, u64 guest);
  * was handled (lock not held). */
 bool sh_fault_begin(struct vcpu *v, gva_t va, u32 pfec, struct guest_walk *w,
 		    struct p2m_entry *pe);
-/* Ends a propagation begun by sh_fault_begin: 'writable' says whether the
- * shadow now lets the faulting access write; if it could not, the write is
- * emulated. Releases sh->lock. */
+/* Ends a propagation begun by sh_fault_begin for an access to guest frame
+ * gfn: 'writable' says whether the shadow now lets the faulting access
+ * write; if it could not, the write is emulated, unless the exit
+ * interrupted an event's delivery (the write was the delivery's, a stack
+ * push): then gfn is unshadowed and the event delivered again. Releases
+ * sh->lock. */
 void sh_fault_end(struct vcpu *v, u32 pfec, const struct p2m_entry *pe,
-		  bool writable);
+		  u64 gfn, bool writable);
 /* Ends a propagation that found the pool exhausted: crashes the domain
  * (sh_reserve made room beforehand, so this is not expected). Releases
  * sh->lock. */

@@ -143,13 +143,28 @@ void sh_resync_write(struct shadow_domain *sh, u64 gfn, unsigned int off,
 		    !sh->pv)
 			unshadow = true;
 	}
-	if (!unshadow)
-		return;
-	/* Written as data again and again: no longer a page table. Its
-	 * shadows go; write access comes back at the next write fault. */
-	for (struct sh_page *sp = sh->hash[h]; sp; sp = sp->hnext)
-		if (!sp->zombie && sp->gfn == gfn && sh_type_is_pt(sp->type) &&
-		    !sp->pins)
-			sh_unlink_all(sh, sp);
-	sh->stats->unshadows++;
+	/* Written as data again and again: no longer a page table. */
+	if (unshadow)
+		sh_unshadow_gfn(sh, gfn);
+}
+
+bool sh_unshadow_gfn(struct shadow_domain *sh, u64 gfn)
+{
+	unsigned int h = (unsigned int)((gfn * 0x9e3779b97f4a7c15ULL) >> 54) &
+			 (SH_HASH - 1);
+	bool any = false, left = false;
+
+	for (struct sh_page *sp = sh->hash[h]; sp; sp = sp->hnext) {
+		if (sp->zombie || sp->gfn != gfn || !sh_type_is_pt(sp->type))
+			continue;
+		if (sp->pins) {
+			left = true;
+			continue;
+		}
+		sh_unlink_all(sh, sp);
+		any = true;
+	}
+	if (any)
+		sh->stats->unshadows++;
+	return any && !left;
 }

@@ -95,6 +95,7 @@ const struct hvm_ops svm_ops = {
 	.addr_size = svm_addr_size,
 	.inject_exception = svm_inject_exception,
 	.interrupted_exception = svm_interrupted_exception,
+	.delivering_event = svm_delivering_event,
 	.set_npt_root = svm_set_npt_root,
 	.update_guest_pat = svm_update_guest_pat,
 	.dump = svm_dump,

@@ -45,6 +45,7 @@ unsigned int svm_addr_size(struct vcpu *v);
 void svm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error,
 			  u32 error);
 int svm_interrupted_exception(struct vcpu *v);
+bool svm_delivering_event(struct vcpu *v);
 void svm_set_npt_root(struct vcpu *v, mfn_t root);
 void svm_update_guest_pat(struct vcpu *v);
 void svm_dump(struct vcpu *v);

@@ -11,6 +11,7 @@
 #include <asm/percpu.h>
 #include <shale/bug.h>
 #include <shale/domain.h>
+#include <shale/exception.h>
 #include <shale/errno.h>
 #include <shale/frames.h>
 #include <shale/guest_walk.h>
@@ -21,6 +22,7 @@
 #include <shale/string.h>
 #include <shale/vcpu.h>
 #include <shale/vmexit.h>
+#include <shale/vmexit_handlers.h>
 #include <shale/xmalloc.h>
 
 #include "svm.h"
@@ -32,6 +34,14 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
 	u64 pending_reinject; /* EXITINTINFO to deliver again, or 0 */
+	bool reinject_at_insn; /* pending_reinject is a software event and
+				* RIP is still on its instruction */
+	u64 exit_event;       /* the last exit's EXITINTINFO when valid: the
+			       * event whose delivery it interrupted */
+	bool soft_injected;   /* the last entry injected a software event
+			       * with RIP moved past its instruction: */
+	u64 soft_insn_rip;    /* RIP of that instruction */
+	u64 soft_next_rip;    /* and after it */
 	u8 fpu[512] __aligned(16); /* FXSAVE image */
 };
 
@@ -379,6 +389,69 @@ void svm_set_intr_window(struct vcpu *v, bool on)
 	}
 }
 
+/* True for an EVENTINJ/EXITINTINFO event an instruction raised: INT n,
+ * and the #BP and #OF of INT3 and INTO (APM 15.20). */
+static bool svm_event_is_software(u64 ev)
+{
+	unsigned int vector = ev & 0xff;
+
+	return (ev & EVENT_TYPE_MASK) == EVENT_TYPE_SOFT_INT ||
+	       ((ev & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION &&
+		(vector == X86_EXC_BP || vector == X86_EXC_OF));
+}
+
+/* Keeps the event whose delivery the exit interrupted for the next entry
+ * (APM 15.7.2). A software event's return address is the instruction
+ * after its INT n, INT3 or INTO, but at such an exit RIP is still on the
+ * instruction and, without NRIP-save, the CPU does not say its length:
+ * the entry finds it (svm_reinject_software_event). If the delivery the
+ * exit interrupted was one that entry began (RIP is where it moved RIP
+ * to), RIP goes back onto the instruction: the event, or a fault its
+ * delivery raised, is then as if the instruction had just run. */
+static void svm_keep_interrupted_event(struct vcpu *v, struct svm_vcpu *s)
+{
+	u64 ev = s->exit_event;
+
+	s->reinject_at_insn = false;
+	if ((ev & EVENT_VALID) && s->soft_injected &&
+	    v->regs.rip == s->soft_next_rip &&
+	    ((ev & EVENT_TYPE_MASK) == EVENT_TYPE_SOFT_INT ||
+	     (ev & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION))
+		v->regs.rip = s->soft_insn_rip;
+	s->soft_injected = false;
+	if (!(ev & EVENT_VALID))
+		return;
+	s->pending_reinject = ev;
+	s->reinject_at_insn = svm_event_is_software(ev);
+	v->stats.events_redelivered++;
+	if (s->reinject_at_insn)
+		v->stats.soft_events_redelivered++;
+}
+
+/* Injects the software event pending_reinject holds, whose instruction
+ * is at RIP: RIP moves past it, so the delivery pushes the address after
+ * it as an INT n, INT3 or INTO would. If the bytes at RIP are no longer
+ * that instruction (another vCPU rewrote them) or cannot be read, the
+ * event is dropped and the guest runs what is there: an instruction
+ * whose delivery has not completed has had no effect. */
+static void svm_reinject_software_event(struct vcpu *v, struct svm_vcpu *s)
+{
+	u64 ev = s->pending_reinject;
+	unsigned int len = vcpu_software_event_insn_len(v, ev & 0xff,
+					(ev & EVENT_TYPE_MASK) == EVENT_TYPE_SOFT_INT);
+
+	if (!len)
+		return;
+	s->soft_injected = true;
+	s->soft_insn_rip = v->regs.rip;
+	v->regs.rip += len;
+	if (!hvm->long_mode_code(v))
+		v->regs.rip &= 0xffffffffUL;
+	s->soft_next_rip = v->regs.rip;
+	s->vmcb->save.rip = v->regs.rip;
+	s->vmcb->control.eventinj = ev;
+}
+
 void svm_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = v->hvm_data;
@@ -393,9 +466,16 @@ void svm_run(struct vcpu *v, struct vm_exit *e)
 	vmcb->save.rflags = v->regs.rflags;
 	vmcb->save.cr2 = v->cr[2];
 	vmcb->control.tsc_offset = (u64)v->tsc_offset;
-	if (!vmcb->control.eventinj && s->pending_reinject)
-		vmcb->control.eventinj = s->pending_reinject;
+	/* An exception injected since the exit replaced the interrupted
+	 * event (svm_inject_exception); RIP stays on its instruction. */
+	if (!vmcb->control.eventinj && s->pending_reinject) {
+		if (s->reinject_at_insn)
+			svm_reinject_software_event(v, s);
+		else
+			vmcb->control.eventinj = s->pending_reinject;
+	}
 	s->pending_reinject = 0;
+	s->reinject_at_insn = false;
 
 	/* GIF = 0 holds every interrupt until VMRUN; RFLAGS.IF = 1 at VMRUN
 	 * is what lets host interrupts end the guest's run: with
@@ -426,9 +506,9 @@ void svm_run(struct vcpu *v, struct vm_exit *e)
 		v->cr[3] = vmcb->save.cr3;
 	vmcb->control.tlb_control = 0;
 	vmcb->control.eventinj = 0;
-	/* An event the exit interrupted is delivered again (APM 15.7.2). */
-	if (vmcb->control.exitintinfo & EVENT_VALID)
-		s->pending_reinject = vmcb->control.exitintinfo;
+	s->exit_event = vmcb->control.exitintinfo & EVENT_VALID ?
+			vmcb->control.exitintinfo : 0;
+	svm_keep_interrupted_event(v, s);
 	svm_decode_exit(v, vmcb, e);
 }
 
@@ -571,6 +651,7 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector,
 	struct svm_vcpu *s = v->hvm_data;
 
 	s->pending_reinject = 0; /* the new fault replaces an interrupted event */
+	s->exit_event = 0;
 	vmcb->control.eventinj = EVENT_VALID | EVENT_TYPE_EXCEPTION | vector |
 				 (has_error ? EVENT_ERROR_VALID : 0) |
 				 ((u64)error << 32);
@@ -580,11 +661,18 @@ void svm_inject_exception(struct vcpu *v, unsigned int vector,
 int svm_interrupted_exception(struct vcpu *v)
 {
 	const struct svm_vcpu *s = v->hvm_data;
-	u64 ev = s->pending_reinject;
+	u64 ev = s->exit_event;
 
 	if (!(ev & EVENT_VALID) || (ev & EVENT_TYPE_MASK) != EVENT_TYPE_EXCEPTION)
 		return -1;
 	return (int)(ev & 0xff);
+}
+
+bool svm_delivering_event(struct vcpu *v)
+{
+	const struct svm_vcpu *s = v->hvm_data;
+
+	return s->exit_event & EVENT_VALID;
 }
 
 static void print_seg(const char *name, const struct vmcb_seg *sg)
