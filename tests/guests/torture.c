@@ -2734,42 +2734,15 @@ static void run_on(int cpu, uint32_t cmd)
 /* The CPUs the MADT lists as enabled, the BSP first. */
 static int find_cpus(void)
 {
-	const char *where;
-	uint32_t ebda;
-	const struct acpi_rsdp *rsdp = acpi_find_rsdp(&where, &ebda);
-	const struct acpi_header *root;
-	const struct acpi_madt *madt = NULL;
-	bool xsdt;
-	int n = 1;
+	const struct acpi_madt *madt = acpi_find_madt();
 
-	if (!rsdp)
-		return 1;
-	xsdt = rsdp->revision >= 2 && rsdp->xsdt && rsdp->xsdt < 0xfffff000ull;
-	root = (const void *)(xsdt ? (uint32_t)rsdp->xsdt : rsdp->rsdt);
-	if (!root)
-		return 1;
-	for (uint32_t i = 0; i < acpi_root_count(root, xsdt); i++) {
-		uint64_t a = acpi_root_entry(root, xsdt, i);
-		const struct acpi_header *h = (const void *)(uint32_t)a;
-
-		if (a && a < 0xfffff000ull && !memcmp(h->signature, "APIC", 4))
-			madt = (const void *)h;
-	}
 	if (!madt)
 		return 1;
 	lapic_pa = madt->lapic_addr;
 	lapic_set_base(lapic_pa);
 	cpu_apic[0] = lapic_id();
-	for (const struct acpi_madt_entry *e = acpi_madt_next(madt, NULL); e;
-	     e = acpi_madt_next(madt, e)) {
-		const struct acpi_madt_lapic *l = (const void *)e;
-
-		if (e->type != MADT_LAPIC || !(l->flags & MADT_ENABLED) ||
-		    l->apic_id == cpu_apic[0] || n == MAX_CPUS)
-			continue;
-		cpu_apic[n++] = l->apic_id;
-	}
-	return n;
+	return 1 + acpi_madt_enabled_cpus(madt, cpu_apic[0], &cpu_apic[1],
+					  MAX_CPUS - 1);
 }
 
 /* Starts the first AP, if there is one; the other CPUs stay asleep. */

@@ -96,3 +96,44 @@ const struct acpi_madt_entry *acpi_madt_next(const struct acpi_madt *madt,
 		return NULL;
 	return e;
 }
+
+const struct acpi_madt *acpi_find_madt(void)
+{
+	const char *where;
+	uint32_t ebda;
+	const struct acpi_rsdp *rsdp = acpi_find_rsdp(&where, &ebda);
+	const struct acpi_header *root;
+	bool xsdt;
+
+	if (!rsdp)
+		return NULL;
+	xsdt = rsdp->revision >= 2 && rsdp->xsdt && rsdp->xsdt < 0xfffff000ull;
+	root = (const void *)(xsdt ? (uint32_t)rsdp->xsdt : rsdp->rsdt);
+	if (!root)
+		return NULL;
+	for (uint32_t i = 0; i < acpi_root_count(root, xsdt); i++) {
+		uint64_t a = acpi_root_entry(root, xsdt, i);
+
+		if (a && a < 0xfffff000ull &&
+		    !memcmp(((const struct acpi_header *)(uint32_t)a)->signature,
+			    "APIC", 4))
+			return (const void *)(uint32_t)a;
+	}
+	return NULL;
+}
+
+int acpi_madt_enabled_cpus(const struct acpi_madt *madt, uint8_t skip,
+			   uint8_t *apic_ids, int max)
+{
+	int n = 0;
+
+	for (const struct acpi_madt_entry *e = acpi_madt_next(madt, NULL);
+	     e && n < max; e = acpi_madt_next(madt, e)) {
+		const struct acpi_madt_lapic *l = (const void *)e;
+
+		if (e->type == MADT_LAPIC && e->length >= sizeof(*l) &&
+		    (l->flags & MADT_ENABLED) && l->apic_id != skip)
+			apic_ids[n++] = l->apic_id;
+	}
+	return n;
+}

@@ -133,4 +133,15 @@ uint64_t acpi_root_entry(const struct acpi_header *root, bool xsdt,
 const struct acpi_madt_entry *acpi_madt_next(const struct acpi_madt *madt,
 					     const struct acpi_madt_entry *prev);
 
+/* The MADT ("APIC"), found through the RSDP and the XSDT (revision 2 and
+ * below 4 GiB) or else the RSDT; NULL if there is none. Checksums are not
+ * checked (smp.elf checks them). */
+const struct acpi_madt *acpi_find_madt(void);
+
+/* Stores the APIC IDs of the MADT's enabled processor local APIC entries,
+ * in table order and leaving out 'skip' (e.g. the caller's own), in
+ * apic_ids[], at most max of them; returns how many. */
+int acpi_madt_enabled_cpus(const struct acpi_madt *madt, uint8_t skip,
+			   uint8_t *apic_ids, int max);
+
 #endif

@@ -57,54 +57,16 @@ static void cpu_pair_ap_main(uint32_t unused)
 	}
 }
 
-/* The MADT, through the RSDT or XSDT (below 4 GiB), or NULL. */
-static const struct acpi_madt *cpu_pair_madt(void)
-{
-	const char *where;
-	uint32_t ebda;
-	const struct acpi_rsdp *rsdp = acpi_find_rsdp(&where, &ebda);
-	const struct acpi_header *root;
-	bool xsdt;
-
-	if (!rsdp)
-		return NULL;
-	xsdt = rsdp->revision >= 2 && rsdp->xsdt && rsdp->xsdt < 0xfffff000ull;
-	root = (const void *)(xsdt ? (uint32_t)rsdp->xsdt : rsdp->rsdt);
-	if (!root)
-		return NULL;
-	for (uint32_t i = 0; i < acpi_root_count(root, xsdt); i++) {
-		uint64_t a = acpi_root_entry(root, xsdt, i);
-
-		if (a && a < 0xfffff000ull &&
-		    !memcmp(((const struct acpi_header *)(uint32_t)a)->signature,
-			    "APIC", 4))
-			return (const void *)(uint32_t)a;
-	}
-	return NULL;
-}
-
 /* The APIC ID of the first enabled CPU in the MADT that is not this one;
  * false if there is none. Sets the local APIC's base from the MADT. */
 static bool cpu_pair_find_ap(uint8_t *apic_id)
 {
-	const struct acpi_madt *madt = cpu_pair_madt();
-	uint8_t self;
+	const struct acpi_madt *madt = acpi_find_madt();
 
 	if (!madt)
 		return false;
 	lapic_set_base(madt->lapic_addr);
-	self = lapic_id();
-	for (const struct acpi_madt_entry *e = acpi_madt_next(madt, NULL); e;
-	     e = acpi_madt_next(madt, e)) {
-		const struct acpi_madt_lapic *l = (const void *)e;
-
-		if (e->type == MADT_LAPIC && e->length >= sizeof(*l) &&
-		    (l->flags & MADT_ENABLED) && l->apic_id != self) {
-			*apic_id = l->apic_id;
-			return true;
-		}
-	}
-	return false;
+	return acpi_madt_enabled_cpus(madt, lapic_id(), apic_id, 1) == 1;
 }
 
 bool cpu_pair_start(const char **why)
