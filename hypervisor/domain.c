@@ -327,8 +327,9 @@ void domains_start_all(void)
 	}
 }
 
-/* Moves the domain to DYING once; marks vCPUs that hold no CPU dead and
- * kicks the CPUs of the others. Returns false if it was already dying. */
+/* Moves the domain to DYING once; marks vCPUs that no CPU holds dead and
+ * kicks the CPUs of the others (whose schedulers put them: sched_loop).
+ * Returns false if it was already dying. */
 static bool domain_begin_dying(struct domain *d)
 {
 	enum domain_state running = DOMAIN_RUNNING;
@@ -344,7 +345,8 @@ static bool domain_begin_dying(struct domain *d)
 		struct percpu *p = &percpu[v->pcpu];
 
 		spin_lock(&p->runq_lock);
-		if (v->state == VCPU_OFFLINE || v->state == VCPU_BLOCKED) {
+		if (!v->on_cpu && (v->state == VCPU_OFFLINE ||
+				   v->state == VCPU_BLOCKED)) {
 			v->state = VCPU_DEAD;
 			to_put++;
 		}

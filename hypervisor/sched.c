@@ -67,7 +67,13 @@ void vcpu_wake(struct vcpu *v)
 	bool queued = false;
 
 	spin_lock(&p->runq_lock);
-	if (v->state == VCPU_OFFLINE || v->state == VCPU_BLOCKED) {
+	if (v->on_cpu) {
+		/* Its CPU puts it back on the queue if it is RUNNING. */
+		if (v->state == VCPU_BLOCKED)
+			v->state = VCPU_RUNNING;
+		else
+			v->wake_pending = true;
+	} else if (v->state == VCPU_OFFLINE || v->state == VCPU_BLOCKED) {
 		v->state = VCPU_RUNNABLE;
 		runq_push(p, v);
 		queued = true;
@@ -75,6 +81,27 @@ void vcpu_wake(struct vcpu *v)
 	spin_unlock(&p->runq_lock);
 	if (queued)
 		sched_kick(v->pcpu);
+}
+
+void vcpu_block_begin(struct vcpu *v)
+{
+	struct percpu *p = &percpu[v->pcpu];
+
+	spin_lock(&p->runq_lock);
+	v->wake_pending = false;
+	spin_unlock(&p->runq_lock);
+}
+
+void vcpu_block(struct vcpu *v)
+{
+	struct percpu *p = &percpu[v->pcpu];
+
+	spin_lock(&p->runq_lock);
+	if (v->wake_pending)
+		v->wake_pending = false;
+	else if (v->state == VCPU_RUNNING)
+		v->state = VCPU_BLOCKED;
+	spin_unlock(&p->runq_lock);
 }
 
 /* Wakes the halted vCPUs homed on this CPU whose timers or interrupts are
@@ -111,8 +138,10 @@ static void run_slice(struct percpu *p, struct vcpu *v)
 	v->slice_end = READ_ONCE(p->ticks) + SCHED_SLICE_TICKS;
 	while (!domain_is_dying(v->domain)) {
 		if (!platform_prepare_entry(v)) {
-			v->state = VCPU_BLOCKED; /* waits for a SIPI */
-			return;
+			vcpu_block(v); /* waits for a SIPI */
+			if (v->state != VCPU_RUNNING)
+				return;
+			continue;
 		}
 		hvm->run(v, &e);
 		v->stats.exits[e.reason]++;
@@ -140,8 +169,10 @@ void sched_loop(void)
 		irq_disable();
 		spin_lock(&p->runq_lock);
 		v = runq_pop(p);
-		if (v)
+		if (v) {
 			v->state = VCPU_RUNNING;
+			v->on_cpu = true;
+		}
 		spin_unlock(&p->runq_lock);
 		if (!v) {
 			/* STI's one-instruction shadow makes STI; HLT atomic:
@@ -154,10 +185,13 @@ void sched_loop(void)
 		run_slice(p, v);
 		p->current = NULL;
 
+		/* A dying domain's vCPUs that were on a CPU are this CPU's to
+		 * put (domain_begin_dying leaves them), each exactly once. */
 		spin_lock(&p->runq_lock);
+		v->on_cpu = false;
 		if (domain_is_dying(v->domain)) {
+			dead = v->state != VCPU_DEAD;
 			v->state = VCPU_DEAD;
-			dead = true;
 		} else if (v->state == VCPU_RUNNING) {
 			v->state = VCPU_RUNNABLE;
 			runq_push(p, v);

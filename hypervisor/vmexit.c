@@ -152,6 +152,7 @@ static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
 	bool others_idle = true;
 
 	vcpu_skip_insn(v, e, 1);
+	vcpu_block_begin(v);
 	if (platform_vcpu_wakeup_due(v))
 		return; /* an interrupt is already waiting: HLT ends at once */
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
@@ -162,7 +163,7 @@ static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
 		domain_crash(d, v, "hung: every vCPU halted with interrupts off");
 		return;
 	}
-	v->state = VCPU_BLOCKED;
+	vcpu_block(v);
 }
 
 void vmexit_handle(struct vcpu *v, struct vm_exit *e)

@@ -15,8 +15,19 @@
 /* Gives the vCPU a home CPU (spreading vCPUs over the online CPUs). */
 void sched_assign(struct vcpu *v);
 
-/* OFFLINE or BLOCKED -> RUNNABLE, and kicks its CPU. */
+/* OFFLINE or BLOCKED -> RUNNABLE, and kicks its CPU. A vCPU still on
+ * its CPU is not queued: a block it began is undone (BLOCKED -> RUNNING),
+ * or the wake is remembered for its next vcpu_block. */
 void vcpu_wake(struct vcpu *v);
+
+/* Called by the vCPU's own CPU before it checks whether anything would
+ * wake the vCPU: forgets wakes from before. */
+void vcpu_block_begin(struct vcpu *v);
+
+/* Called by the vCPU's own CPU, which found nothing to wake it: RUNNING ->
+ * BLOCKED (the CPU's scheduler then leaves it off the run queue), unless
+ * vcpu_wake came since vcpu_block_begin. */
+void vcpu_block(struct vcpu *v);
 
 /* Each CPU's loop once it is up: runs vCPUs until every domain has ended;
  * the CPU that ends the last one prints the summary and exits. */

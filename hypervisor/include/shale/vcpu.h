@@ -55,6 +55,12 @@ struct vcpu {
 	enum vcpu_state state;
 	unsigned int pcpu;        /* home physical CPU */
 	struct vcpu *runq_next;
+	/* Under percpu[pcpu].runq_lock: on_cpu while a CPU's scheduler holds
+	 * the vCPU (popped, until it is put back or away), whatever 'state'
+	 * says; wake_pending when vcpu_wake found it running, so that a
+	 * vcpu_block racing with the wake does not block. */
+	bool on_cpu;
+	bool wake_pending;
 	u64 slice_end;            /* tick at which the slice ends */
 	void *hvm_data;           /* vendor state (struct svm_vcpu) */
 	u32 asid;                 /* vendor TLB tag, per physical CPU */
