@@ -36,16 +36,21 @@ const char *vm_exit_reason_name(enum vm_exit_reason r)
 	return r < EXIT_NR ? reason_names[r] : "?";
 }
 
-void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e, unsigned int len)
+u64 vcpu_rip_after(struct vcpu *v, unsigned int len)
 {
-	u64 rip = e->next_rip ? e->next_rip : v->regs.rip + len;
+	u64 rip = v->regs.rip + len;
 	unsigned int size = hvm->addr_size(v);
 
 	if (size == 4)
 		rip &= 0xffffffffUL;
 	else if (size == 2)
 		rip &= 0xffffUL;
-	v->regs.rip = rip;
+	return rip;
+}
+
+void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e, unsigned int len)
+{
+	v->regs.rip = e->next_rip ? e->next_rip : vcpu_rip_after(v, len);
 }
 
 /* The emulator's instruction fetch, through the guest's page tables. */

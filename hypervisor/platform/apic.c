@@ -152,8 +152,12 @@ bool platform_apic_prepare_entry(struct vcpu *v, struct platform *p, u64 now)
 	take_init_sipi(v, p, ev, sipi);
 	if (p->wait_for_sipi[v->id])
 		return false;
-	if (ev & VLAPIC_EV_NMI)
-		hvm->inject_nmi(v);
+	/* An NMI that cannot go in at this entry waits for the next exit
+	 * (the interrupt window, or a host tick at the latest). */
+	if ((ev & VLAPIC_EV_NMI) && !hvm->inject_nmi(v)) {
+		vlapic_accept(l, 0, false, APIC_DM_NMI);
+		hvm->set_intr_window(v, true);
+	}
 	if (hvm->intr_blocked(v)) {
 		if (vlapic_pending_vector(l) >= 0 || (ev & VLAPIC_EV_EXTINT))
 			hvm->set_intr_window(v, true);

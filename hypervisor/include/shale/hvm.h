@@ -62,8 +62,10 @@ struct hvm_ops {
 	/* Asks for an exit (EXIT_INTR_WINDOW) as soon as the guest can take
 	 * an interrupt; false cancels the request. */
 	void (*set_intr_window)(struct vcpu *v, bool on);
-	/* Queues an NMI for the next entry. */
-	void (*inject_nmi)(struct vcpu *v);
+	/* Queues an NMI for the next entry; false if that entry already
+	 * delivers an event (an exception, or one an exit interrupted), which
+	 * the NMI must not replace: the caller keeps it pending. */
+	bool (*inject_nmi)(struct vcpu *v);
 	/* Queues an exception for the next entry; it replaces the event the
 	 * exit interrupted. Common code calls vcpu_inject_exception, which
 	 * applies the double-fault rules first. */

@@ -17,6 +17,8 @@ void vmexit_handle(struct vcpu *v, struct vm_exit *e);
  * hardware told us, else by 'len' bytes (wrapping like the CPU in 16- and
  * 32-bit code). */
 void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e, unsigned int len);
+/* RIP plus len, wrapped as the CPU wraps it in 16- and 32-bit code. */
+u64 vcpu_rip_after(struct vcpu *v, unsigned int len);
 
 /* Queues exception 'vector' (with 'error' when has_error) for the next
  * entry, as the CPU would raise it at this point: a #DF instead when the

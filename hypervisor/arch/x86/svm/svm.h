@@ -52,7 +52,7 @@ void svm_dump(struct vcpu *v);
 void svm_flush_guest_tlb(struct vcpu *v);
 bool svm_intr_blocked(struct vcpu *v);
 void svm_inject_intr(struct vcpu *v, unsigned int vector);
-void svm_inject_nmi(struct vcpu *v);
+bool svm_inject_nmi(struct vcpu *v);
 void svm_set_intr_window(struct vcpu *v, bool on);
 /* Drops any CPU's reference to a vCPU's FPU image (vCPU destruction). */
 void svm_forget_fpu(void *owner);

@@ -11,6 +11,7 @@
 #include <asm/percpu.h>
 #include <shale/bug.h>
 #include <shale/domain.h>
+#include <shale/emulate.h>
 #include <shale/exception.h>
 #include <shale/errno.h>
 #include <shale/frames.h>
@@ -40,8 +41,10 @@ struct svm_vcpu {
 			       * event whose delivery it interrupted */
 	bool soft_injected;   /* the last entry injected a software event
 			       * with RIP moved past its instruction: */
+	u32 soft_event;       /* that event (EVENTINJ's low half) */
 	u64 soft_insn_rip;    /* RIP of that instruction */
 	u64 soft_next_rip;    /* and after it */
+	u64 soft_cs_base;     /* CS base then */
 	u8 fpu[512] __aligned(16); /* FXSAVE image */
 };
 
@@ -367,9 +370,16 @@ void svm_inject_intr(struct vcpu *v, unsigned int vector)
 	vmcb_of(v)->control.eventinj = EVENT_VALID | EVENT_TYPE_INTR | (vector & 0xff);
 }
 
-void svm_inject_nmi(struct vcpu *v)
+bool svm_inject_nmi(struct vcpu *v)
 {
-	vmcb_of(v)->control.eventinj = EVENT_VALID | EVENT_TYPE_NMI | 2;
+	struct vmcb *vmcb = vmcb_of(v);
+	const struct svm_vcpu *s = v->hvm_data;
+
+	if ((vmcb->control.eventinj & EVENT_VALID) ||
+	    (s->pending_reinject & EVENT_VALID))
+		return false;
+	vmcb->control.eventinj = EVENT_VALID | EVENT_TYPE_NMI | 2;
+	return true;
 }
 
 /* A virtual interrupt request with the top priority and TPR ignored makes
@@ -400,23 +410,41 @@ static bool svm_event_is_software(u64 ev)
 		(vector == X86_EXC_BP || vector == X86_EXC_OF));
 }
 
+/* True if the exit interrupted the delivery of the software event the
+ * entry injected with RIP moved on (svm_reinject_software_event), or of
+ * a fault that delivery raised (#TS #NP #SS #GP #PF): RIP and CS base are
+ * where the entry left them. A guest that completed that delivery, ran
+ * its handler and returned, then faulted in a delivery at that very
+ * instruction without a single exit between, would look the same. */
+static bool svm_interrupted_own_injection(struct vcpu *v,
+					  const struct svm_vcpu *s, u64 ev)
+{
+	unsigned int vector = ev & 0xff;
+	bool fault = (ev & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION &&
+		     (vector == X86_EXC_TS || vector == X86_EXC_NP ||
+		      vector == X86_EXC_SS || vector == X86_EXC_GP ||
+		      vector == X86_EXC_PF);
+
+	return s->soft_injected && (ev & EVENT_VALID) &&
+	       ((u32)ev == s->soft_event || fault) &&
+	       v->regs.rip == s->soft_next_rip &&
+	       hvm->seg_base(v, EMUL_SEG_CS) == s->soft_cs_base;
+}
+
 /* Keeps the event whose delivery the exit interrupted for the next entry
  * (APM 15.7.2). A software event's return address is the instruction
  * after its INT n, INT3 or INTO, but at such an exit RIP is still on the
  * instruction and, without NRIP-save, the CPU does not say its length:
  * the entry finds it (svm_reinject_software_event). If the delivery the
- * exit interrupted was one that entry began (RIP is where it moved RIP
- * to), RIP goes back onto the instruction: the event, or a fault its
- * delivery raised, is then as if the instruction had just run. */
+ * exit interrupted was one that entry began with RIP moved on, RIP goes
+ * back onto the instruction: the event, or a fault its delivery raised,
+ * is then as if the instruction had just run. */
 static void svm_keep_interrupted_event(struct vcpu *v, struct svm_vcpu *s)
 {
 	u64 ev = s->exit_event;
 
 	s->reinject_at_insn = false;
-	if ((ev & EVENT_VALID) && s->soft_injected &&
-	    v->regs.rip == s->soft_next_rip &&
-	    ((ev & EVENT_TYPE_MASK) == EVENT_TYPE_SOFT_INT ||
-	     (ev & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION))
+	if (svm_interrupted_own_injection(v, s, ev))
 		v->regs.rip = s->soft_insn_rip;
 	s->soft_injected = false;
 	if (!(ev & EVENT_VALID))
@@ -429,27 +457,37 @@ static void svm_keep_interrupted_event(struct vcpu *v, struct svm_vcpu *s)
 }
 
 /* Injects the software event pending_reinject holds, whose instruction
- * is at RIP: RIP moves past it, so the delivery pushes the address after
- * it as an INT n, INT3 or INTO would. If the bytes at RIP are no longer
- * that instruction (another vCPU rewrote them) or cannot be read, the
- * event is dropped and the guest runs what is there: an instruction
- * whose delivery has not completed has had no effect. */
+ * is at RIP, so that the delivery pushes the address after it as an
+ * INT n, INT3 or INTO would: with NRIP-save that address goes in
+ * next_rip, which VMRUN pushes for such events; without, RIP moves past
+ * the instruction (and its interrupt shadow ends, as after running it).
+ * If the bytes at RIP are no longer that instruction (another vCPU
+ * rewrote them) or cannot be read, the event is dropped and the guest
+ * runs what is there: an instruction whose delivery has not completed
+ * has had no effect. */
 static void svm_reinject_software_event(struct vcpu *v, struct svm_vcpu *s)
 {
 	u64 ev = s->pending_reinject;
 	unsigned int len = vcpu_software_event_insn_len(v, ev & 0xff,
 					(ev & EVENT_TYPE_MASK) == EVENT_TYPE_SOFT_INT);
+	u64 next;
 
 	if (!len)
 		return;
-	s->soft_injected = true;
-	s->soft_insn_rip = v->regs.rip;
-	v->regs.rip += len;
-	if (!hvm->long_mode_code(v))
-		v->regs.rip &= 0xffffffffUL;
-	s->soft_next_rip = v->regs.rip;
-	s->vmcb->save.rip = v->regs.rip;
+	next = vcpu_rip_after(v, len);
 	s->vmcb->control.eventinj = ev;
+	if (svm_caps.features & SVM_FEATURE_NRIPS) {
+		s->vmcb->control.next_rip = next;
+		return;
+	}
+	s->soft_injected = true;
+	s->soft_event = (u32)ev;
+	s->soft_insn_rip = v->regs.rip;
+	s->soft_next_rip = next;
+	s->soft_cs_base = hvm->seg_base(v, EMUL_SEG_CS);
+	v->regs.rip = next;
+	s->vmcb->save.rip = next;
+	s->vmcb->control.interrupt_shadow = 0;
 }
 
 void svm_run(struct vcpu *v, struct vm_exit *e)
