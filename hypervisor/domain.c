@@ -327,19 +327,28 @@ void domains_start_all(void)
 	}
 }
 
-/* Moves the domain to DYING once; marks vCPUs that no CPU holds dead and
- * kicks the CPUs of the others (whose schedulers put them: sched_loop).
- * Returns false if it was already dying. */
-static bool domain_begin_dying(struct domain *d)
+/* Moves the domain from RUNNING to DYING; true for the one caller that
+ * did, which alone then writes the verdict (result, exit code, reason)
+ * and calls domain_kill_vcpus. That caller is one of the domain's own
+ * vCPUs, held by its CPU, so the domain cannot be destroyed meanwhile. */
+static bool domain_claim_end(struct domain *d)
 {
 	enum domain_state running = DOMAIN_RUNNING;
-	unsigned int to_put = 0;
 
 	if (!__atomic_compare_exchange_n(&d->state, &running, DOMAIN_DYING,
-					 false, __ATOMIC_ACQ_REL,
+					 false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_ACQUIRE))
 		return false;
 	d->end_tsc = rdtsc();
+	return true;
+}
+
+/* Marks the dying domain's vCPUs that no CPU holds dead and kicks the
+ * CPUs of the others (whose schedulers put them: sched_loop). */
+static void domain_kill_vcpus(struct domain *d)
+{
+	unsigned int to_put = 0;
+
 	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 		struct percpu *p = &percpu[v->pcpu];
@@ -355,7 +364,6 @@ static bool domain_begin_dying(struct domain *d)
 	}
 	while (to_put--)
 		domain_put_vcpu(d);
-	return true;
 }
 
 void domain_shutdown(struct domain *d, int code)
@@ -363,12 +371,12 @@ void domain_shutdown(struct domain *d, int code)
 	spin_lock(&d->lock);
 	console_flush(d);
 	spin_unlock(&d->lock);
-	if (d->state != DOMAIN_RUNNING)
+	if (!domain_claim_end(d))
 		return;
 	d->exit_code = code;
 	d->result = code == 0 ? RESULT_PASS : RESULT_FAIL;
 	sh_snprintf(d->reason, sizeof(d->reason), "guest exit code %d", code);
-	domain_begin_dying(d);
+	domain_kill_vcpus(d);
 }
 
 void domain_poweroff(struct domain *d, const char *how, bool reset)
@@ -376,21 +384,21 @@ void domain_poweroff(struct domain *d, const char *how, bool reset)
 	spin_lock(&d->lock);
 	console_flush(d);
 	spin_unlock(&d->lock);
-	if (d->state != DOMAIN_RUNNING)
+	if (!domain_claim_end(d))
 		return;
 	/* Shale does not restart domains: a reset ends one, but is not the
 	 * clean poweroff a passing guest does (Linux resets after a panic). */
 	d->exit_code = reset ? 1 : 0;
 	d->result = reset ? RESULT_FAIL : RESULT_PASS;
 	sh_snprintf(d->reason, sizeof(d->reason), "%s", how);
-	domain_begin_dying(d);
+	domain_kill_vcpus(d);
 }
 
 void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (d->state != DOMAIN_RUNNING)
+	if (!domain_claim_end(d))
 		return;
 	va_start(ap, fmt);
 	sh_vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
@@ -418,7 +426,7 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 	}
 	d->result = RESULT_CRASHED;
 	d->exit_code = -1;
-	domain_begin_dying(d);
+	domain_kill_vcpus(d);
 }
 
 const char *domain_result_name(enum domain_result r)

@@ -186,7 +186,7 @@ void sched_loop(void)
 		p->current = NULL;
 
 		/* A dying domain's vCPUs that were on a CPU are this CPU's to
-		 * put (domain_begin_dying leaves them), each exactly once. */
+		 * put (domain_kill_vcpus leaves them), each exactly once. */
 		spin_lock(&p->runq_lock);
 		v->on_cpu = false;
 		if (domain_is_dying(v->domain)) {
